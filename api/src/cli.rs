@@ -1,0 +1,128 @@
+//! The command line: `becta [serve|migrate|seed|schema]`; no subcommand means `serve`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::{app, graphql, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "becta",
+    version,
+    about = "BECTA 2.0: buying school technology well, as a GraphQL API"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, seed an empty database, and serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the sample dataset into an empty database; with --scale, add generated products.
+    Seed {
+        /// How many generated products to add (deterministic from --seed), for benchmarks.
+        #[arg(long, default_value_t = 0)]
+        scale: usize,
+        /// The seed number of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print the GraphQL schema (SDL) the server serves.
+    Schema,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Schema) = cli.command {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("becta: configuration error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("becta: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("becta: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Schema => print!("{}", graphql::sdl()),
+        Command::Migrate => {
+            app::open_database(&config).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Seed { scale, seed } => {
+            let db = app::open_database(&config).await?;
+            app::seed_if_empty(&db).await?;
+            if scale > 0 {
+                let started = std::time::Instant::now();
+                let n = becta_seed::generate_products(&db, scale, seed).await?;
+                let secs = started.elapsed().as_secs_f64();
+                tracing::info!(
+                    products = n,
+                    seconds = secs,
+                    per_second = n as f64 / secs,
+                    "generated products loaded"
+                );
+            }
+        }
+        Command::Serve => {
+            let db = app::open_database(&config).await?;
+            let server = app::start(&config, db).await?;
+            tracing::info!("BECTA 2.0 API on http://{}/graphql", server.addr);
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            let _ = server.stop.send(());
+            server.task.await??;
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

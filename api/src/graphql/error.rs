@@ -1,0 +1,100 @@
+//! The one place where domain errors become GraphQL errors.
+//!
+//! Every error a client sees carries `extensions.code`. Internal and unavailable errors are
+//! logged here with the request id; clients get a generic message and never SQL or stack text.
+
+use async_graphql::{ErrorExtensions, Response};
+use becta_domain::Error;
+
+/// Converts a domain error into a GraphQL error with its code (and field, for bad input).
+pub fn to_gql(err: Error) -> async_graphql::Error {
+    match &err {
+        Error::Internal(detail) | Error::Unavailable(detail) => {
+            tracing::error!(code = err.code(), detail = %detail, "request failed");
+        }
+        _ => {}
+    }
+    let code = err.code();
+    let field = match &err {
+        Error::BadInput { field, .. } => Some(field.clone()),
+        _ => None,
+    };
+    async_graphql::Error::new(err.to_string()).extend_with(|_, e| {
+        e.set("code", code);
+        if let Some(f) = &field {
+            e.set("field", f.as_str());
+        }
+    })
+}
+
+/// `.gql()` on domain results, so resolvers read `service(...).await.gql()?`.
+pub trait GqlResult<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GqlResult<T> for becta_domain::Result<T> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(to_gql)
+    }
+}
+
+/// Gives every error in a response a code. Errors raised before execution (syntax, unknown
+/// fields, wrong argument types, depth or complexity limits) have no path: the request itself
+/// is at fault. An error with a path but no code would be a resolver bug; it is logged and
+/// reported as INTERNAL with a generic message.
+pub fn ensure_codes(mut resp: Response) -> Response {
+    for e in &mut resp.errors {
+        let has_code = e
+            .extensions
+            .as_ref()
+            .is_some_and(|x| x.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let code = if e.path.is_empty() {
+            "BAD_USER_INPUT"
+        } else {
+            tracing::error!(message = %e.message, path = ?e.path, "resolver error without a code");
+            e.message = "internal error".into();
+            "INTERNAL"
+        };
+        e.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(e: &async_graphql::Error) -> Option<String> {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .map(|v| v.to_string())
+    }
+
+    #[test]
+    fn every_domain_error_maps_to_its_code() {
+        let cases = [
+            (Error::bad_input("first", "bad"), "BAD_USER_INPUT"),
+            (Error::not_found("deal"), "NOT_FOUND"),
+            (Error::Unauthenticated("x".into()), "UNAUTHENTICATED"),
+            (Error::Forbidden("x".into()), "FORBIDDEN"),
+            (Error::Conflict("x".into()), "CONFLICT"),
+            (Error::Unavailable("db down".into()), "UNAVAILABLE"),
+            (Error::Internal("SELECT secret".into()), "INTERNAL"),
+        ];
+        for (err, code) in cases {
+            let g = to_gql(err);
+            assert_eq!(code_of(&g).as_deref(), Some(format!("\"{code}\"").as_str()));
+            assert!(
+                !g.message.contains("SELECT"),
+                "internal detail leaked: {}",
+                g.message
+            );
+        }
+    }
+}

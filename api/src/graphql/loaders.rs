@@ -1,0 +1,83 @@
+//! Batched lookups for nested fields: one `DbLoader`, one `Loader` impl per key type, each a
+//! single `IN (...)` query however many parents ask. Registered once per request.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use becta_domain::catalogue::products::ProductFacets;
+use becta_domain::catalogue::{deals, organisations, products};
+use becta_domain::entity::{category, lot, organisation, provider};
+use becta_domain::sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::error::GqlResult;
+
+pub struct DbLoader {
+    pub db: DatabaseConnection,
+}
+
+macro_rules! key {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name(pub Uuid);
+    };
+}
+
+key!(
+    /// An organisation (supplier, school, ...) by id.
+    OrgId
+);
+key!(ProviderId);
+key!(
+    /// The categories of a product.
+    ProductCategories
+);
+key!(
+    /// The subjects, key stages, platforms and badges of a product.
+    ProductFacetsOf
+);
+key!(DealCategories);
+key!(DealEligibility);
+key!(DealLots);
+key!(LotSuppliers);
+
+fn ids<K: Copy>(keys: &[K], f: impl Fn(K) -> Uuid) -> Vec<Uuid> {
+    keys.iter().map(|k| f(*k)).collect()
+}
+
+fn rekey<K: Copy + Eq + std::hash::Hash, V>(
+    keys: &[K],
+    f: impl Fn(K) -> Uuid,
+    mut found: HashMap<Uuid, V>,
+) -> HashMap<K, V> {
+    keys.iter()
+        .filter_map(|k| found.remove(&f(*k)).map(|v| (*k, v)))
+        .collect()
+}
+
+macro_rules! loader {
+    ($key:ident => $value:ty, |$db:ident, $ids:ident| $body:expr) => {
+        impl Loader<$key> for DbLoader {
+            type Value = $value;
+            type Error = Arc<async_graphql::Error>;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let $db = &self.db;
+                let $ids = ids(keys, |k| k.0);
+                let found = $body.await.gql().map_err(Arc::new)?;
+                Ok(rekey(keys, |k| k.0, found))
+            }
+        }
+    };
+}
+
+loader!(OrgId => organisation::Model, |db, ids| organisations::by_ids(db, &ids));
+loader!(ProviderId => provider::Model, |db, ids| deals::providers_by_id(db, &ids));
+loader!(ProductCategories => Vec<category::Model>, |db, ids| products::categories_of(db, &ids));
+loader!(ProductFacetsOf => ProductFacets, |db, ids| products::facets_of(db, &ids));
+loader!(DealCategories => Vec<category::Model>, |db, ids| deals::categories_of(db, &ids));
+loader!(DealEligibility => deals::Eligibility, |db, ids| deals::eligibility_of(db, &ids));
+loader!(DealLots => Vec<lot::Model>, |db, ids| deals::lots_of(db, &ids));
+loader!(LotSuppliers => Vec<organisation::Model>, |db, ids| deals::suppliers_of_lots(db, &ids));

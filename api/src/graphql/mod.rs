@@ -1,0 +1,35 @@
+//! The GraphQL schema: thin resolvers over domain services. `schema()` builds it apart from the
+//! HTTP wiring, so `becta schema` and the tests see exactly what the server serves.
+
+pub mod error;
+pub mod loaders;
+pub mod query;
+pub mod types;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+
+use crate::config::Limits;
+use crate::state::AppState;
+
+pub type BectaSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
+
+/// The schema with its limits; `state` is absent only when printing the SDL.
+pub fn schema(state: Option<AppState>, limits: &Limits) -> BectaSchema {
+    let mut builder = Schema::build(query::Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(32)
+        .disable_suggestions();
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as served (`becta schema`, and `schema.graphql` in the repository).
+pub fn sdl() -> String {
+    schema(None, &Limits::default()).sdl()
+}

@@ -1,0 +1,523 @@
+//! Catalogue types: deals with their lots, products, suppliers, providers, categories.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, InputObject, Object};
+use becta_domain::Error;
+use becta_domain::catalogue::{deals, products};
+use becta_domain::entity::{category, deal, lot, organisation, product, provider};
+use becta_domain::pagination::PageArgs;
+use becta_domain::vocab::{
+    Badge, CyberEssentials, EstablishmentType, HostingLocation, KeyStage, Phase, Platform,
+    PricingModel, RouteToMarket,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::connection::{Connection, Counted};
+use super::ids::parse_id;
+use crate::graphql::error::{GqlResult, to_gql};
+use crate::graphql::loaders::*;
+use crate::state::AppState;
+
+fn loader<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a DataLoader<DbLoader>> {
+    ctx.data::<DataLoader<DbLoader>>()
+}
+
+/// Reads a stored code as its enum; a code the schema does not know is a data fault.
+fn code<T>(parse: fn(&str) -> Option<T>, column: &str, value: &str) -> async_graphql::Result<T> {
+    parse(value).ok_or_else(|| {
+        to_gql(Error::Internal(format!(
+            "unknown code {value:?} in {column}"
+        )))
+    })
+}
+
+/// Loads a value through the request's DataLoader; a missing row is `NOT_FOUND`.
+async fn load<K>(
+    ctx: &Context<'_>,
+    key: K,
+    entity: &'static str,
+) -> async_graphql::Result<<DbLoader as async_graphql::dataloader::Loader<K>>::Value>
+where
+    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    DbLoader: async_graphql::dataloader::Loader<K, Error = std::sync::Arc<async_graphql::Error>>,
+{
+    loader(ctx)?
+        .load_one(key)
+        .await
+        .map_err(|e| (*e).clone())?
+        .ok_or_else(|| to_gql(Error::not_found(entity)))
+}
+
+/// Loads a list through the request's DataLoader; nothing found is an empty list.
+async fn load_list<K, V>(ctx: &Context<'_>, key: K) -> async_graphql::Result<Vec<V>>
+where
+    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    V: Send + Sync + Clone + 'static,
+    DbLoader: async_graphql::dataloader::Loader<
+            K,
+            Value = Vec<V>,
+            Error = std::sync::Arc<async_graphql::Error>,
+        >,
+{
+    Ok(loader(ctx)?
+        .load_one(key)
+        .await
+        .map_err(|e| (*e).clone())?
+        .unwrap_or_default())
+}
+
+/// A category of deals or of products.
+pub struct Category(pub category::Model);
+
+#[Object]
+impl Category {
+    /// Stable code, used in filters (e.g. `devices`, `safeguarding_behaviour`).
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+}
+
+/// A public buying organisation that runs frameworks (CCS, ESPO, YPO, ...).
+pub struct Provider(pub provider::Model);
+
+#[Object]
+impl Provider {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// E.g. "CCS"; used in the `provider` filter.
+    async fn short_name(&self) -> &str {
+        &self.0.short_name
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn website(&self) -> &str {
+        &self.0.website
+    }
+}
+
+/// A company that sells through deals or lists products.
+pub struct Supplier(pub organisation::Model);
+
+#[Object]
+impl Supplier {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Companies House registration number.
+    async fn companies_house_number(&self) -> Option<&str> {
+        self.0.companies_house_number.as_deref()
+    }
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+    /// True for records of the sample dataset.
+    async fn is_sample(&self) -> bool {
+        self.0.is_sample
+    }
+    /// The supplier's public products, by name.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "A cursor from a previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<Product>> {
+        let state = ctx.data::<AppState>()?;
+        let page = PageArgs::new(first, after.as_deref()).gql()?;
+        let filter = products::ProductFilter {
+            supplier_id: Some(self.0.id),
+            ..Default::default()
+        };
+        let rows = products::list(&state.db, &filter, &page).await.gql()?;
+        Ok(Connection::new(rows, Counted::Products(filter), Product))
+    }
+    /// Public deals with a lot this supplier is on, by title.
+    async fn deals(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<Deal>> {
+        let state = ctx.data::<AppState>()?;
+        let page = PageArgs::new(first, after.as_deref()).gql()?;
+        let filter = deals::DealFilter {
+            supplier_id: Some(self.0.id),
+            ..Default::default()
+        };
+        let rows = deals::list(&state.db, &filter, &page).await.gql()?;
+        Ok(Connection::new(rows, Counted::Deals(filter), Deal))
+    }
+}
+
+/// A vetted EdTech product listing.
+pub struct Product(pub product::Model);
+
+/// Prices as a buyer reads them.
+fn format_price(pence: i64, model: PricingModel) -> String {
+    let amount = if pence % 100 == 0 {
+        format!("£{}", pence / 100)
+    } else {
+        format!("£{}.{:02}", pence / 100, pence % 100)
+    };
+    match model {
+        PricingModel::PerPupilPerYear => format!("{amount} per pupil per year"),
+        PricingModel::PerSchoolPerYear => format!("{amount} per school per year"),
+        PricingModel::PerUserPerYear => format!("{amount} per user per year"),
+        PricingModel::OneOff => format!("{amount} one-off"),
+        PricingModel::FreeTier => format!("Free tier; paid plan from {amount}"),
+        PricingModel::Free => "Free".into(),
+    }
+}
+
+#[Object]
+impl Product {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn supplier(&self, ctx: &Context<'_>) -> async_graphql::Result<Supplier> {
+        load(ctx, OrgId(self.0.supplier_id), "supplier")
+            .await
+            .map(Supplier)
+    }
+    async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
+        Ok(load_list(ctx, ProductCategories(self.0.id))
+            .await?
+            .into_iter()
+            .map(Category)
+            .collect())
+    }
+    /// Curriculum subjects (empty for products that are not curriculum content).
+    async fn subjects(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(self.facets(ctx).await?.subjects)
+    }
+    async fn key_stages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<KeyStage>> {
+        Ok(self.facets(ctx).await?.key_stages)
+    }
+    async fn platforms(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Platform>> {
+        Ok(self.facets(ctx).await?.platforms)
+    }
+    /// Badges awarded in vetting.
+    async fn badges(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Badge>> {
+        Ok(self.facets(ctx).await?.badges)
+    }
+    async fn pricing_model(&self) -> async_graphql::Result<PricingModel> {
+        code(
+            PricingModel::from_code,
+            "pricing_model",
+            &self.0.pricing_model,
+        )
+    }
+    /// Indicative price in pence (ex VAT), per the pricing model's unit.
+    async fn price_pence(&self) -> i64 {
+        self.0.price_pence
+    }
+    /// The indicative price in words, e.g. "£4.50 per pupil per year".
+    async fn price_display(&self) -> async_graphql::Result<String> {
+        let model = code(
+            PricingModel::from_code,
+            "pricing_model",
+            &self.0.pricing_model,
+        )?;
+        Ok(format_price(self.0.price_pence, model))
+    }
+    /// Where the product stores school data.
+    async fn hosting_location(&self) -> async_graphql::Result<HostingLocation> {
+        code(
+            HostingLocation::from_code,
+            "hosting_location",
+            &self.0.hosting_location,
+        )
+    }
+    async fn cyber_essentials(&self) -> async_graphql::Result<CyberEssentials> {
+        code(
+            CyberEssentials::from_code,
+            "cyber_essentials",
+            &self.0.cyber_essentials,
+        )
+    }
+    async fn accessibility_statement_url(&self) -> Option<&str> {
+        self.0.accessibility_statement_url.as_deref()
+    }
+    /// A data protection impact assessment is available from the supplier.
+    async fn dpia_available(&self) -> bool {
+        self.0.dpia_available
+    }
+    /// Single sign-on with Microsoft accounts.
+    async fn sso_microsoft(&self) -> bool {
+        self.0.sso_microsoft
+    }
+    /// Single sign-on with Google accounts.
+    async fn sso_google(&self) -> bool {
+        self.0.sso_google
+    }
+    /// Integrates with the school's management information system.
+    async fn mis_integration(&self) -> bool {
+        self.0.mis_integration
+    }
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// True for records of the sample dataset.
+    async fn is_sample(&self) -> bool {
+        self.0.is_sample
+    }
+}
+
+impl Product {
+    async fn facets(&self, ctx: &Context<'_>) -> async_graphql::Result<products::ProductFacets> {
+        Ok(loader(ctx)?
+            .load_one(ProductFacetsOf(self.0.id))
+            .await
+            .map_err(|e| (*e).clone())?
+            .unwrap_or_default())
+    }
+}
+
+/// An endorsed buying deal: a framework agreement schools can call off from.
+pub struct Deal(pub deal::Model);
+
+#[Object]
+impl Deal {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The provider's own reference, e.g. "RM6103".
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+    async fn provider(&self, ctx: &Context<'_>) -> async_graphql::Result<Provider> {
+        load(ctx, ProviderId(self.0.provider_id), "provider")
+            .await
+            .map(Provider)
+    }
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// How a school buys through this deal, in plain words.
+    async fn how_to_buy(&self) -> &str {
+        &self.0.how_to_buy
+    }
+    async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
+        Ok(load_list(ctx, DealCategories(self.0.id))
+            .await?
+            .into_iter()
+            .map(Category)
+            .collect())
+    }
+    /// Lots, by number, each with its suppliers.
+    async fn lots(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Lot>> {
+        Ok(load_list(ctx, DealLots(self.0.id))
+            .await?
+            .into_iter()
+            .map(Lot)
+            .collect())
+    }
+    /// Kinds of organisation that may use this deal.
+    async fn eligible_organisation_types(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<EstablishmentType>> {
+        Ok(self.eligibility(ctx).await?.org_types)
+    }
+    async fn eligible_phases(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Phase>> {
+        Ok(self.eligibility(ctx).await?.phases)
+    }
+    async fn starts_on(&self) -> NaiveDate {
+        self.0.starts_on
+    }
+    async fn ends_on(&self) -> NaiveDate {
+        self.0.ends_on
+    }
+    /// In force today (started and not ended).
+    async fn is_active(&self) -> bool {
+        let today = deals::today();
+        self.0.starts_on <= today && today <= self.0.ends_on
+    }
+    async fn route_to_market(&self) -> async_graphql::Result<RouteToMarket> {
+        code(
+            RouteToMarket::from_code,
+            "route_to_market",
+            &self.0.route_to_market,
+        )
+    }
+    /// Typical savings in words, e.g. "Typically 12% below list price".
+    async fn typical_savings(&self) -> &str {
+        &self.0.typical_savings
+    }
+    /// Typical saving as a percentage of list price, when known.
+    async fn typical_savings_percent(&self) -> Option<f64> {
+        self.0.typical_savings_bps.map(|b| f64::from(b) / 100.0)
+    }
+    async fn fees(&self) -> &str {
+        &self.0.fees
+    }
+    /// Recommended by the Department for Education.
+    async fn dfe_endorsed(&self) -> bool {
+        self.0.dfe_endorsed
+    }
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// True for records of the sample dataset.
+    async fn is_sample(&self) -> bool {
+        self.0.is_sample
+    }
+}
+
+impl Deal {
+    async fn eligibility(&self, ctx: &Context<'_>) -> async_graphql::Result<deals::Eligibility> {
+        Ok(loader(ctx)?
+            .load_one(DealEligibility(self.0.id))
+            .await
+            .map_err(|e| (*e).clone())?
+            .unwrap_or_default())
+    }
+}
+
+/// A lot of a deal: a sub-category with its own supplier list.
+pub struct Lot(pub lot::Model);
+
+#[Object]
+impl Lot {
+    async fn number(&self) -> i32 {
+        self.0.number
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Suppliers on this lot, by name.
+    async fn suppliers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Supplier>> {
+        Ok(load_list(ctx, LotSuppliers(self.0.id))
+            .await?
+            .into_iter()
+            .map(Supplier)
+            .collect())
+    }
+}
+
+/// Filters for `products`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct ProductFilterInput {
+    /// A product category slug (see `categories(scope: PRODUCT)`).
+    pub category: Option<String>,
+    pub supplier_id: Option<ID>,
+    /// A curriculum subject code, e.g. `maths`.
+    pub subject: Option<String>,
+    pub key_stage: Option<KeyStage>,
+    /// Products covering at least one key stage taught in this phase.
+    pub phase: Option<Phase>,
+    pub platform: Option<Platform>,
+    pub pricing_model: Option<PricingModel>,
+    /// At most this indicative price, in pence.
+    pub max_price_pence: Option<i64>,
+    /// Products holding every one of these badges.
+    pub badges: Option<Vec<Badge>>,
+}
+
+impl ProductFilterInput {
+    pub fn into_domain(self) -> async_graphql::Result<products::ProductFilter> {
+        Ok(products::ProductFilter {
+            category: self.category,
+            supplier_id: self
+                .supplier_id
+                .as_ref()
+                .map(|s| parse_id("filter.supplierId", s))
+                .transpose()?,
+            subject: self.subject,
+            key_stage: self.key_stage,
+            phase: self.phase,
+            platform: self.platform,
+            pricing_model: self.pricing_model,
+            max_price_pence: self.max_price_pence,
+            badges: self.badges.unwrap_or_default(),
+        })
+    }
+}
+
+/// Filters for `deals`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct DealFilterInput {
+    /// A deal category slug (see `categories(scope: DEAL)`).
+    pub category: Option<String>,
+    /// A provider's short name, e.g. "CCS".
+    pub provider: Option<String>,
+    /// Deals meant for this phase.
+    pub phase: Option<Phase>,
+    /// Deals this kind of organisation may use.
+    pub organisation_type: Option<EstablishmentType>,
+    /// Deals in force on this date.
+    pub active_on: Option<NaiveDate>,
+    pub dfe_endorsed: Option<bool>,
+    /// Deals with a lot this supplier is on.
+    pub supplier_id: Option<ID>,
+}
+
+impl DealFilterInput {
+    pub fn into_domain(self) -> async_graphql::Result<deals::DealFilter> {
+        Ok(deals::DealFilter {
+            category: self.category,
+            provider: self.provider,
+            phase: self.phase,
+            org_type: self.organisation_type,
+            active_on: self.active_on,
+            dfe_endorsed: self.dfe_endorsed,
+            supplier_id: self
+                .supplier_id
+                .as_ref()
+                .map(|s| parse_id("filter.supplierId", s))
+                .transpose()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_read_as_a_buyer_would_say_them() {
+        assert_eq!(
+            format_price(450, PricingModel::PerPupilPerYear),
+            "£4.50 per pupil per year"
+        );
+        assert_eq!(
+            format_price(120000, PricingModel::PerSchoolPerYear),
+            "£1200 per school per year"
+        );
+        assert_eq!(format_price(0, PricingModel::Free), "Free");
+    }
+}

@@ -1,0 +1,106 @@
+//! Relay-style cursor connections: `edges { cursor node }`, `pageInfo` and `totalCount`.
+//! `totalCount` runs its count query only when asked for.
+
+use async_graphql::{Context, Object, OutputType, SimpleObject};
+use becta_domain::catalogue::{deals, products};
+use becta_domain::pagination::Page;
+
+use super::{Deal, Product};
+use crate::graphql::error::GqlResult;
+use crate::state::AppState;
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    /// True when another page follows this one.
+    pub has_next_page: bool,
+    /// True when this page was asked for with `after`.
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+/// One row of a connection.
+#[derive(SimpleObject)]
+#[graphql(
+    concrete(name = "ProductEdge", params(Product)),
+    concrete(name = "DealEdge", params(Deal))
+)]
+pub struct Edge<T: OutputType> {
+    /// Pass as `after` to get the rows after this one.
+    pub cursor: String,
+    pub node: T,
+}
+
+/// What a connection counts when `totalCount` is asked for.
+pub enum Counted {
+    Products(products::ProductFilter),
+    Deals(deals::DealFilter),
+}
+
+pub struct Connection<T: OutputType> {
+    pub edges: Vec<Edge<T>>,
+    pub page_info: PageInfo,
+    pub counted: Counted,
+}
+
+impl<T: OutputType> Connection<T> {
+    pub fn new<R>(page: Page<R>, counted: Counted, node: impl Fn(R) -> T) -> Self {
+        let edges: Vec<Edge<T>> = page
+            .items
+            .into_iter()
+            .map(|(c, r)| Edge {
+                cursor: c.encode(),
+                node: node(r),
+            })
+            .collect();
+        let page_info = PageInfo {
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+        };
+        Connection {
+            edges,
+            page_info,
+            counted,
+        }
+    }
+
+    async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let db = &ctx.data::<AppState>()?.db;
+        match &self.counted {
+            Counted::Products(f) => products::count(db, f).await.gql(),
+            Counted::Deals(f) => deals::count(db, f).await.gql(),
+        }
+    }
+}
+
+/// A page of products.
+#[Object(name = "ProductConnection")]
+impl Connection<Product> {
+    async fn edges(&self) -> &[Edge<Product>] {
+        &self.edges
+    }
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+    /// How many products match the filter, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        self.count(ctx).await
+    }
+}
+
+/// A page of deals.
+#[Object(name = "DealConnection")]
+impl Connection<Deal> {
+    async fn edges(&self) -> &[Edge<Deal>] {
+        &self.edges
+    }
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+    /// How many deals match the filter, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        self.count(ctx).await
+    }
+}

@@ -1,0 +1,9 @@
+//! GraphQL output and input types. They wrap domain rows and resolve nested fields through
+//! the loaders; they never touch the database directly.
+
+pub mod catalogue;
+pub mod connection;
+pub mod ids;
+
+pub use catalogue::*;
+pub use connection::*;

@@ -1,0 +1,224 @@
+//! HTTP routes: `POST /graphql`, GraphiQL at `GET /graphql`, `GET /healthz`, `GET /readyz`.
+//!
+//! Policy: the body is read with a size limit, a batch is bounded, every request gets an id
+//! (from `x-request-id` when sane, else a new UUID) that is logged and echoed back, and a panic
+//! becomes a plain 500 with no detail.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchRequest, BatchResponse};
+use poem::http::StatusCode;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::CatchPanic;
+use poem::web::{Data, Html, Json};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
+use serde_json::json;
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+use crate::config::Limits;
+use crate::graphql::error::ensure_codes;
+use crate::graphql::loaders::DbLoader;
+use crate::graphql::{BectaSchema, schema};
+use crate::state::AppState;
+
+/// The request id, put in request extensions by the middleware.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+#[derive(Clone)]
+struct Http {
+    schema: BectaSchema,
+    state: AppState,
+    limits: Limits,
+}
+
+fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+    Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
+        .with_status(status)
+        .into_response()
+}
+
+#[handler]
+async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Response {
+    let bytes = match body.into_bytes_limit(http.limits.max_body_bytes).await {
+        Ok(b) => b,
+        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+            let msg = format!(
+                "the request body is larger than {} bytes",
+                http.limits.max_body_bytes
+            );
+            return error_body(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &msg);
+        }
+        Err(_) => {
+            return error_body(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "the request body could not be read",
+            );
+        }
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            let msg = format!("the body must be a GraphQL request as JSON ({e})");
+            return error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &msg);
+        }
+    };
+    let requests = match batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(v) if v.is_empty() => {
+            return error_body(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "a batch must hold at least one operation",
+            );
+        }
+        BatchRequest::Batch(v) if v.len() > http.limits.max_batch => {
+            let msg = format!(
+                "a batch may hold at most {} operations",
+                http.limits.max_batch
+            );
+            return error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &msg);
+        }
+        BatchRequest::Batch(v) => v,
+    };
+    let single = requests.len() == 1 && !bytes.trim_ascii_start().starts_with(b"[");
+    let request_id = req.extensions().get::<RequestId>().cloned();
+    let mut responses = Vec::with_capacity(requests.len());
+    for r in requests {
+        let loader = DataLoader::new(
+            DbLoader {
+                db: http.state.db.clone(),
+            },
+            tokio::spawn,
+        );
+        let mut r = r.data(loader);
+        if let Some(id) = &request_id {
+            r = r.data(id.clone());
+        }
+        responses.push(ensure_codes(http.schema.execute(r).await));
+    }
+    let out = if single {
+        BatchResponse::Single(responses.remove(0))
+    } else {
+        BatchResponse::Batch(responses)
+    };
+    Json(out).into_response()
+}
+
+#[handler]
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("BECTA 2.0 API")
+            .finish(),
+    )
+}
+
+#[handler]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[handler]
+async fn readyz(Data(http): Data<&Http>) -> Response {
+    match becta_domain::db::ping(&http.state.db).await {
+        Ok(()) => Json(json!({ "status": "ready", "database": "ok" })).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            Json(json!({ "status": "unavailable", "database": "unreachable" }))
+                .with_status(StatusCode::SERVICE_UNAVAILABLE)
+                .into_response()
+        }
+    }
+}
+
+/// Request id, a span for the request's logs, and one access-log line.
+async fn with_request_id<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", request_id = %id);
+    async move {
+        let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+        let started = Instant::now();
+        let mut resp = match next.call(req).await {
+            Ok(r) => r.into_response(),
+            Err(e) => e.into_response(),
+        };
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(%method, %path, status = resp.status().as_u16(), ms, "served");
+        if let Ok(v) = id.parse() {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        Ok(resp)
+    }
+    .instrument(span)
+    .await
+}
+
+pub fn routes(state: AppState, limits: Limits) -> impl Endpoint {
+    let http = Http {
+        schema: schema(Some(state.clone()), &limits),
+        state,
+        limits,
+    };
+    Route::new()
+        .at("/graphql", get(graphiql).post(graphql_post))
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .data(http)
+        .with(CatchPanic::new())
+        .around(with_request_id)
+}
+
+/// A server running in the background; dropping `stop` (or sending on it) shuts it down.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub stop: oneshot::Sender<()>,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds `listen` (port 0 picks a free port) and serves in the background.
+pub async fn start(
+    listen: SocketAddr,
+    state: AppState,
+    limits: Limits,
+) -> anyhow::Result<RunningServer> {
+    let acceptor = TcpListener::bind(listen.to_string())
+        .into_acceptor()
+        .await?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .ok_or_else(|| anyhow::anyhow!("the listener has no address"))?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = routes(state, limits);
+    let task = tokio::spawn(async move {
+        poem::Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(
+                app,
+                async move {
+                    let _ = stopped.await;
+                },
+                Some(std::time::Duration::from_secs(10)),
+            )
+            .await
+    });
+    Ok(RunningServer { addr, stop, task })
+}

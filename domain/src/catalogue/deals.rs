@@ -1,0 +1,440 @@
+//! The deals catalogue: public reads, batched lookups for loaders, and creation.
+//!
+//! Policy: a deal is public while it is PUBLISHED and has not ended (`ends_on >= today`, UK
+//! dates); upcoming deals are public too, and `activeOn` narrows to deals in force on a date.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::entity::{
+    category, deal, deal_category, deal_eligibility, lot, lot_supplier, organisation, provider,
+};
+use crate::pagination::{Cursor, Page, PageArgs};
+use crate::vocab::{DealStatus, EstablishmentType, Phase, RouteToMarket, eligibility};
+use crate::{Error, Result, outbox};
+
+/// Today's date for catalogue rules (UTC; a day's difference from UK time is immaterial for
+/// deals whose dates are whole days).
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// Filters on the public deals catalogue; all given filters must hold.
+#[derive(Debug, Clone, Default)]
+pub struct DealFilter {
+    pub category: Option<String>,
+    /// Provider short name, e.g. "CCS".
+    pub provider: Option<String>,
+    pub phase: Option<Phase>,
+    pub org_type: Option<EstablishmentType>,
+    pub active_on: Option<NaiveDate>,
+    pub dfe_endorsed: Option<bool>,
+    pub supplier_id: Option<Uuid>,
+}
+
+impl DealFilter {
+    fn condition(&self, today: NaiveDate) -> Condition {
+        let mut c = Condition::all()
+            .add(deal::Column::Status.eq(DealStatus::Published.code()))
+            .add(deal::Column::EndsOn.gte(today));
+        let eligible = |kind: &str, value: &str| {
+            deal::Column::Id.in_subquery(
+                Query::select()
+                    .column(deal_eligibility::Column::DealId)
+                    .from(deal_eligibility::Entity)
+                    .and_where(deal_eligibility::Column::Kind.eq(kind))
+                    .and_where(deal_eligibility::Column::Value.eq(value))
+                    .to_owned(),
+            )
+        };
+        if let Some(slug) = &self.category {
+            c = c.add(
+                deal::Column::Id.in_subquery(
+                    Query::select()
+                        .column(deal_category::Column::DealId)
+                        .from(deal_category::Entity)
+                        .and_where(deal_category::Column::CategorySlug.eq(slug.as_str()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(p) = &self.provider {
+            c = c.add(
+                deal::Column::ProviderId.in_subquery(
+                    Query::select()
+                        .column(provider::Column::Id)
+                        .from(provider::Entity)
+                        .and_where(provider::Column::ShortName.eq(p.as_str()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(p) = self.phase {
+            c = c.add(eligible(eligibility::PHASE, p.code()));
+        }
+        if let Some(t) = self.org_type {
+            c = c.add(eligible(eligibility::ORG_TYPE, t.code()));
+        }
+        if let Some(d) = self.active_on {
+            c = c
+                .add(deal::Column::StartsOn.lte(d))
+                .add(deal::Column::EndsOn.gte(d));
+        }
+        if let Some(e) = self.dfe_endorsed {
+            c = c.add(deal::Column::DfeEndorsed.eq(e));
+        }
+        if let Some(s) = self.supplier_id {
+            c = c.add(
+                deal::Column::Id.in_subquery(
+                    Query::select()
+                        .column(lot::Column::DealId)
+                        .from(lot::Entity)
+                        .and_where(
+                            lot::Column::Id.in_subquery(
+                                Query::select()
+                                    .column(lot_supplier::Column::LotId)
+                                    .from(lot_supplier::Entity)
+                                    .and_where(lot_supplier::Column::SupplierId.eq(s))
+                                    .to_owned(),
+                            ),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        c
+    }
+}
+
+/// A page of public deals in title order.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &DealFilter,
+    page: &PageArgs,
+) -> Result<Page<deal::Model>> {
+    let mut q = deal::Entity::find().filter(filter.condition(today()));
+    if let Some(after) = &page.after {
+        q = q.filter(
+            Condition::any()
+                .add(deal::Column::Title.gt(after.key.as_str()))
+                .add(
+                    Condition::all()
+                        .add(deal::Column::Title.eq(after.key.as_str()))
+                        .add(deal::Column::Id.gt(after.id)),
+                ),
+        );
+    }
+    let rows = q
+        .order_by_asc(deal::Column::Title)
+        .order_by_asc(deal::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_rows(rows, page, |d| {
+        Cursor::new(d.title.clone(), d.id)
+    }))
+}
+
+pub async fn count(db: &impl ConnectionTrait, filter: &DealFilter) -> Result<u64> {
+    Ok(deal::Entity::find()
+        .filter(filter.condition(today()))
+        .count(db)
+        .await?)
+}
+
+/// A public deal, or `NOT_FOUND`.
+pub async fn get_public(db: &impl ConnectionTrait, id: Uuid) -> Result<deal::Model> {
+    deal::Entity::find_by_id(id)
+        .filter(deal::Column::Status.eq(DealStatus::Published.code()))
+        .filter(deal::Column::EndsOn.gte(today()))
+        .one(db)
+        .await?
+        .ok_or(Error::not_found("deal"))
+}
+
+pub async fn providers_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, provider::Model>> {
+    let rows = provider::Entity::find()
+        .filter(provider::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+}
+
+pub async fn categories_of(
+    db: &impl ConnectionTrait,
+    deal_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<category::Model>>> {
+    let rows: Vec<(Uuid, String, String, String, i32)> = deal_category::Entity::find()
+        .select_only()
+        .column(deal_category::Column::DealId)
+        .column(category::Column::Slug)
+        .column(category::Column::Scope)
+        .column(category::Column::Name)
+        .column(category::Column::Position)
+        .join(
+            JoinType::InnerJoin,
+            deal_category::Entity::belongs_to(category::Entity)
+                .from(deal_category::Column::CategorySlug)
+                .to(category::Column::Slug)
+                .into(),
+        )
+        .filter(deal_category::Column::DealId.is_in(deal_ids.iter().copied()))
+        .order_by_asc(category::Column::Position)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<Uuid, Vec<category::Model>> = HashMap::new();
+    for (id, slug, scope, name, position) in rows {
+        out.entry(id).or_default().push(category::Model {
+            slug,
+            scope,
+            name,
+            position,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Eligibility {
+    pub org_types: Vec<EstablishmentType>,
+    pub phases: Vec<Phase>,
+}
+
+pub async fn eligibility_of(
+    db: &impl ConnectionTrait,
+    deal_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Eligibility>> {
+    let rows = deal_eligibility::Entity::find()
+        .filter(deal_eligibility::Column::DealId.is_in(deal_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let mut out: HashMap<Uuid, Eligibility> = HashMap::new();
+    for r in rows {
+        let e = out.entry(r.deal_id).or_default();
+        match r.kind.as_str() {
+            eligibility::ORG_TYPE => e.org_types.extend(EstablishmentType::from_code(&r.value)),
+            eligibility::PHASE => e.phases.extend(Phase::from_code(&r.value)),
+            _ => {}
+        }
+    }
+    for e in out.values_mut() {
+        e.org_types.sort();
+        e.phases.sort();
+    }
+    Ok(out)
+}
+
+/// Lots of each deal, by number.
+pub async fn lots_of(
+    db: &impl ConnectionTrait,
+    deal_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<lot::Model>>> {
+    let rows = lot::Entity::find()
+        .filter(lot::Column::DealId.is_in(deal_ids.iter().copied()))
+        .order_by_asc(lot::Column::Number)
+        .all(db)
+        .await?;
+    let mut out: HashMap<Uuid, Vec<lot::Model>> = HashMap::new();
+    for l in rows {
+        out.entry(l.deal_id).or_default().push(l);
+    }
+    Ok(out)
+}
+
+/// Suppliers of each lot, by name: two queries for all ids.
+pub async fn suppliers_of_lots(
+    db: &impl ConnectionTrait,
+    lot_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<organisation::Model>>> {
+    let links = lot_supplier::Entity::find()
+        .filter(lot_supplier::Column::LotId.is_in(lot_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let orgs =
+        super::organisations::by_ids(db, &links.iter().map(|l| l.supplier_id).collect::<Vec<_>>())
+            .await?;
+    let mut out: HashMap<Uuid, Vec<organisation::Model>> = HashMap::new();
+    for l in links {
+        if let Some(org) = orgs.get(&l.supplier_id) {
+            out.entry(l.lot_id).or_default().push(org.clone());
+        }
+    }
+    for v in out.values_mut() {
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLot {
+    pub number: i32,
+    pub title: String,
+    pub description: String,
+    pub supplier_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDeal {
+    pub provider_id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    pub how_to_buy: String,
+    pub categories: Vec<String>,
+    pub lots: Vec<NewLot>,
+    pub eligible_org_types: Vec<EstablishmentType>,
+    pub eligible_phases: Vec<Phase>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub route_to_market: RouteToMarket,
+    pub typical_savings: String,
+    pub typical_savings_bps: Option<i32>,
+    pub fees: String,
+    pub dfe_endorsed: bool,
+    pub url: String,
+    pub status: DealStatus,
+    pub is_sample: bool,
+}
+
+impl NewDeal {
+    pub fn validate(&self) -> Result<()> {
+        use crate::validate;
+        validate::text("title", &self.title, 3, 200)?;
+        validate::text("reference", &self.reference, 1, 60)?;
+        validate::text("summary", &self.summary, 10, 500)?;
+        validate::url("url", &self.url)?;
+        if self.ends_on < self.starts_on {
+            return Err(Error::bad_input(
+                "endsOn",
+                "`endsOn` must not be before `startsOn`",
+            ));
+        }
+        if let Some(bps) = self.typical_savings_bps
+            && !(0..=10_000).contains(&bps)
+        {
+            return Err(Error::bad_input(
+                "typicalSavingsBps",
+                "`typicalSavingsBps` must be 0 to 10000",
+            ));
+        }
+        if self.categories.is_empty() {
+            return Err(Error::bad_input(
+                "categories",
+                "at least one category is required",
+            ));
+        }
+        let mut numbers: Vec<i32> = self.lots.iter().map(|l| l.number).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        if numbers.len() != self.lots.len() || numbers.first().is_some_and(|n| *n < 1) {
+            return Err(Error::bad_input(
+                "lots",
+                "lot numbers must be distinct and start at 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Inserts a deal with its categories, eligibility and lots, and queues it for search, in the
+/// caller's transaction.
+pub async fn insert(tx: &impl ConnectionTrait, d: NewDeal) -> Result<Uuid> {
+    d.validate()?;
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    deal::Entity::insert(deal::ActiveModel {
+        id: Set(id),
+        provider_id: Set(d.provider_id),
+        reference: Set(d.reference),
+        title: Set(d.title),
+        summary: Set(d.summary),
+        description: Set(d.description),
+        how_to_buy: Set(d.how_to_buy),
+        route_to_market: Set(d.route_to_market.code().into()),
+        starts_on: Set(d.starts_on),
+        ends_on: Set(d.ends_on),
+        typical_savings: Set(d.typical_savings),
+        typical_savings_bps: Set(d.typical_savings_bps),
+        fees: Set(d.fees),
+        dfe_endorsed: Set(d.dfe_endorsed),
+        url: Set(d.url),
+        status: Set(d.status.code().into()),
+        version: Set(1),
+        is_sample: Set(d.is_sample),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(tx)
+    .await?;
+    let mut cats = d.categories;
+    cats.sort();
+    cats.dedup();
+    deal_category::Entity::insert_many(cats.into_iter().map(|c| deal_category::ActiveModel {
+        deal_id: Set(id),
+        category_slug: Set(c),
+    }))
+    .exec(tx)
+    .await?;
+    let mut elig: Vec<(&str, &str)> = d
+        .eligible_org_types
+        .iter()
+        .map(|t| (eligibility::ORG_TYPE, t.code()))
+        .chain(
+            d.eligible_phases
+                .iter()
+                .map(|p| (eligibility::PHASE, p.code())),
+        )
+        .collect();
+    elig.sort_unstable();
+    elig.dedup();
+    if !elig.is_empty() {
+        deal_eligibility::Entity::insert_many(elig.into_iter().map(|(k, v)| {
+            deal_eligibility::ActiveModel {
+                deal_id: Set(id),
+                kind: Set(k.into()),
+                value: Set(v.into()),
+            }
+        }))
+        .exec(tx)
+        .await?;
+    }
+    for l in d.lots {
+        let lot_id = Uuid::now_v7();
+        lot::Entity::insert(lot::ActiveModel {
+            id: Set(lot_id),
+            deal_id: Set(id),
+            number: Set(l.number),
+            title: Set(l.title),
+            description: Set(l.description),
+        })
+        .exec(tx)
+        .await?;
+        let mut sups = l.supplier_ids;
+        sups.sort();
+        sups.dedup();
+        if !sups.is_empty() {
+            lot_supplier::Entity::insert_many(sups.into_iter().map(|s| {
+                lot_supplier::ActiveModel {
+                    lot_id: Set(lot_id),
+                    supplier_id: Set(s),
+                }
+            }))
+            .exec(tx)
+            .await?;
+        }
+    }
+    outbox::enqueue_many(tx, outbox::EntityType::Deal, &[id], outbox::Op::Upsert).await?;
+    Ok(id)
+}

@@ -1,0 +1,17 @@
+//! sea-orm entities: one module per table, plain rows. Enumerated columns are text codes
+//! (see `crate::vocab`); services convert them. Relations are expressed in queries, not here.
+
+pub mod audit_event;
+pub mod category;
+pub mod deal;
+pub mod deal_category;
+pub mod deal_eligibility;
+pub mod lot;
+pub mod lot_supplier;
+pub mod organisation;
+pub mod product;
+pub mod product_category;
+pub mod product_facet;
+pub mod provider;
+pub mod search_outbox;
+pub mod user;

@@ -1,0 +1,15 @@
+//! The domain of BECTA 2.0: entities, services per area, the search outbox and the domain
+//! error. GraphQL and HTTP live in `becta-api`; this crate knows neither.
+
+pub mod catalogue;
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod outbox;
+pub mod pagination;
+pub mod validate;
+pub mod vocab;
+
+pub use error::{Error, Result};
+pub use sea_orm;
+pub use uuid::Uuid;

@@ -1,0 +1,253 @@
+//! The field's vocabulary: closed sets of codes stored as text (guarded by CHECK constraints in
+//! the schema) and shown as GraphQL enums. One definition each, used by every crate.
+
+/// Defines a closed set of codes with its stable text form.
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable text code stored in the database and search documents.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code),+
+                }
+            }
+
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code {
+                    $($code => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+code_enum! {
+    /// The nine regions of England.
+    Region {
+        NorthEast = "north_east",
+        NorthWest = "north_west",
+        YorkshireAndTheHumber = "yorkshire_and_the_humber",
+        EastMidlands = "east_midlands",
+        WestMidlands = "west_midlands",
+        EastOfEngland = "east_of_england",
+        London = "london",
+        SouthEast = "south_east",
+        SouthWest = "south_west",
+    }
+}
+
+code_enum! {
+    /// Phase of education, as in GIAS.
+    Phase {
+        Nursery = "nursery",
+        Primary = "primary",
+        Middle = "middle",
+        Secondary = "secondary",
+        AllThrough = "all_through",
+        SixteenPlus = "sixteen_plus",
+        NotApplicable = "not_applicable",
+    }
+}
+
+impl Phase {
+    /// Key stages taught in this phase: a product serves a phase when it covers one of them.
+    pub fn key_stages(self) -> &'static [KeyStage] {
+        use KeyStage::*;
+        match self {
+            Phase::Nursery => &[Eyfs],
+            Phase::Primary => &[Eyfs, Ks1, Ks2],
+            Phase::Middle => &[Ks2, Ks3],
+            Phase::Secondary => &[Ks3, Ks4],
+            Phase::AllThrough | Phase::NotApplicable => &[Eyfs, Ks1, Ks2, Ks3, Ks4, Ks5],
+            Phase::SixteenPlus => &[Ks5],
+        }
+    }
+}
+
+code_enum! {
+    /// GIAS establishment type (the GIAS code is in the doc of each).
+    EstablishmentType {
+        /// 01
+        Community = "community",
+        /// 02
+        VoluntaryAided = "voluntary_aided",
+        /// 03
+        VoluntaryControlled = "voluntary_controlled",
+        /// 05
+        Foundation = "foundation",
+        /// 07
+        CommunitySpecial = "community_special",
+        /// 14
+        PupilReferralUnit = "pupil_referral_unit",
+        /// 28
+        AcademySponsorLed = "academy_sponsor_led",
+        /// 34
+        AcademyConverter = "academy_converter",
+        /// 35
+        FreeSchool = "free_school",
+        /// Independent school
+        Independent = "independent",
+    }
+}
+
+code_enum! {
+    /// Key stages: EYFS, KS1 (ages 5-7), KS2 (7-11), KS3 (11-14), KS4 (14-16), KS5 (16-19).
+    KeyStage {
+        Eyfs = "eyfs",
+        #[cfg_attr(feature = "graphql", graphql(name = "KS1"))]
+        Ks1 = "ks1",
+        #[cfg_attr(feature = "graphql", graphql(name = "KS2"))]
+        Ks2 = "ks2",
+        #[cfg_attr(feature = "graphql", graphql(name = "KS3"))]
+        Ks3 = "ks3",
+        #[cfg_attr(feature = "graphql", graphql(name = "KS4"))]
+        Ks4 = "ks4",
+        #[cfg_attr(feature = "graphql", graphql(name = "KS5"))]
+        Ks5 = "ks5",
+    }
+}
+
+code_enum! {
+    /// Platforms a product runs on.
+    Platform {
+        Web = "web",
+        Ios = "ios",
+        Android = "android",
+        Windows = "windows",
+        #[cfg_attr(feature = "graphql", graphql(name = "CHROMEOS"))]
+        ChromeOs = "chromeos",
+        #[cfg_attr(feature = "graphql", graphql(name = "MACOS"))]
+        MacOs = "macos",
+    }
+}
+
+code_enum! {
+    /// How a product is priced; `pricePence` is per this unit.
+    PricingModel {
+        PerPupilPerYear = "per_pupil_per_year",
+        PerSchoolPerYear = "per_school_per_year",
+        PerUserPerYear = "per_user_per_year",
+        OneOff = "one_off",
+        /// Free to start; the price is that of the paid tier.
+        FreeTier = "free_tier",
+        Free = "free",
+    }
+}
+
+code_enum! {
+    /// Where a product's data is hosted.
+    HostingLocation {
+        Uk = "uk",
+        Eea = "eea",
+        Us = "us",
+    }
+}
+
+code_enum! {
+    /// The supplier's NCSC Cyber Essentials certification.
+    CyberEssentials {
+        None = "none",
+        CyberEssentials = "cyber_essentials",
+        CyberEssentialsPlus = "cyber_essentials_plus",
+    }
+}
+
+code_enum! {
+    /// Vetting badges, each awarded from an approved checklist item.
+    Badge {
+        /// DPIA available, data processing agreement, UK or EEA hosting.
+        DataProtection = "data_protection",
+        /// Cyber Essentials or Cyber Essentials Plus.
+        CyberSecurity = "cyber_security",
+        /// WCAG 2.2 AA accessibility statement.
+        Accessibility = "accessibility",
+        /// Safeguarding and age-appropriate design.
+        Safeguarding = "safeguarding",
+        /// Single sign-on and MIS integration.
+        Interoperability = "interoperability",
+        /// Evidence of impact.
+        EvidenceOfImpact = "evidence_of_impact",
+    }
+}
+
+code_enum! {
+    /// How a school calls off from a framework.
+    RouteToMarket {
+        DirectAward = "direct_award",
+        FurtherCompetition = "further_competition",
+        DirectAwardOrFurtherCompetition = "direct_award_or_further_competition",
+    }
+}
+
+code_enum! {
+    /// Where a product listing stands in vetting; only APPROVED listings are public.
+    ProductStatus {
+        Draft = "draft",
+        Submitted = "submitted",
+        InReview = "in_review",
+        Approved = "approved",
+        ChangesRequested = "changes_requested",
+        Rejected = "rejected",
+        Withdrawn = "withdrawn",
+    }
+}
+
+code_enum! {
+    /// Where a deal stands; only PUBLISHED deals that have not ended are public.
+    DealStatus {
+        Draft = "draft",
+        Published = "published",
+        Archived = "archived",
+    }
+}
+
+code_enum! {
+    /// What a user does in the service.
+    Role {
+        SchoolBuyer = "SCHOOL_BUYER",
+        Supplier = "SUPPLIER",
+        Adviser = "ADVISER",
+        Admin = "ADMIN",
+    }
+}
+
+code_enum! {
+    /// The kind of an organisation.
+    OrgKind {
+        School = "school",
+        Trust = "trust",
+        Supplier = "supplier",
+        /// The service itself (its advisers and admins).
+        Service = "service",
+    }
+}
+
+/// Product facets stored in `product_facets.facet`.
+pub mod facet {
+    pub const SUBJECT: &str = "subject";
+    pub const KEY_STAGE: &str = "key_stage";
+    pub const PLATFORM: &str = "platform";
+    pub const BADGE: &str = "badge";
+}
+
+/// Deal eligibility kinds stored in `deal_eligibility.kind`.
+pub mod eligibility {
+    pub const ORG_TYPE: &str = "org_type";
+    pub const PHASE: &str = "phase";
+}

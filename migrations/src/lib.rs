@@ -1,0 +1,18 @@
+//! The database schema of BECTA 2.0, as ordered sea-orm migrations.
+//!
+//! Policy: this crate owns DDL only. It depends on nothing of ours and holds no data (sample data
+//! lives in `seed/`). Every migration must run on SQLite and on PostgreSQL; a feature one engine
+//! lacks is written per backend inside the migration, never left out.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_initial::Migration)]
+    }
+}
