@@ -1,1 +1,9 @@
-fn main() {}
+//! Integration tests: one binary driving the real server over HTTP, on SQLite by default and
+//! on PostgreSQL when `TEST_DATABASE_URL` is set.
+
+mod catalogue;
+mod common;
+mod errors;
+mod http;
+mod schema;
+mod seed;

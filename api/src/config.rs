@@ -8,7 +8,7 @@
 //! | `BECTA_SEED` | `true` | load the sample dataset into an empty database at start |
 //! | `BECTA_MAX_BODY_BYTES` | `262144` | largest request body accepted |
 //! | `BECTA_MAX_BATCH` | `10` | most operations in one batched request |
-//! | `BECTA_MAX_DEPTH` | `12` | deepest query accepted |
+//! | `BECTA_MAX_DEPTH` | `16` | deepest query accepted |
 //! | `BECTA_MAX_COMPLEXITY` | `5000` | most complex query accepted (each field costs 1, lists cost `first` times their items) |
 //! | `BECTA_INTROSPECTION` | `true` | allow schema introspection (GraphiQL needs it) |
 //! | `BECTA_LOG_FORMAT` | `text` | `text` or `json` |
@@ -33,7 +33,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 256 * 1024,
             max_batch: 10,
-            max_depth: 12,
+            max_depth: 16,
             max_complexity: 5000,
             introspection: true,
         }

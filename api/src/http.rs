@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse};
 use poem::http::StatusCode;
@@ -61,12 +61,13 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
             );
         }
     };
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+    let batch = match parse_body(&bytes) {
         Ok(b) => b,
-        Err(e) => {
-            let msg = format!("the body must be a GraphQL request as JSON ({e})");
-            return error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &msg);
-        }
+        Err(msg) => return error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &msg),
+    };
+    let batch_kind = match &batch {
+        BatchRequest::Single(_) => Kind::Single,
+        BatchRequest::Batch(_) => Kind::Batch,
     };
     let requests = match batch {
         BatchRequest::Single(r) => vec![r],
@@ -86,15 +87,17 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         }
         BatchRequest::Batch(v) => v,
     };
-    let single = requests.len() == 1 && !bytes.trim_ascii_start().starts_with(b"[");
+    let single = matches!(batch_kind, Kind::Single);
     let request_id = req.extensions().get::<RequestId>().cloned();
     let mut responses = Vec::with_capacity(requests.len());
     for r in requests {
-        let loader = DataLoader::new(
+        // A cache per request: prefetched rows are reused by every nested field.
+        let loader = DataLoader::with_cache(
             DbLoader {
                 db: http.state.db.clone(),
             },
             tokio::spawn,
+            HashMapCache::default(),
         );
         let mut r = r.data(loader);
         if let Some(id) = &request_id {
@@ -108,6 +111,34 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         BatchResponse::Batch(responses)
     };
     Json(out).into_response()
+}
+
+enum Kind {
+    Single,
+    Batch,
+}
+
+/// A JSON object is one operation, a JSON array a batch; anything else is refused. (Parsing
+/// straight into `BatchRequest` would take `[]` as one empty operation.)
+fn parse_body(bytes: &[u8]) -> Result<BatchRequest, String> {
+    let invalid =
+        |e: serde_json::Error| format!("the body must be a GraphQL request as JSON ({e})");
+    match serde_json::from_slice::<serde_json::Value>(bytes).map_err(invalid)? {
+        v @ serde_json::Value::Object(_) => Ok(BatchRequest::Single(
+            serde_json::from_value(v).map_err(invalid)?,
+        )),
+        serde_json::Value::Array(items) => {
+            let requests = items
+                .into_iter()
+                .map(|v| match v {
+                    serde_json::Value::Object(_) => serde_json::from_value(v).map_err(invalid),
+                    _ => Err("each operation of a batch must be a JSON object".to_owned()),
+                })
+                .collect::<Result<Vec<async_graphql::Request>, String>>()?;
+            Ok(BatchRequest::Batch(requests))
+        }
+        _ => Err("the body must be a JSON object (one operation) or an array (a batch)".to_owned()),
+    }
 }
 
 #[handler]

@@ -47,7 +47,20 @@ fn ids<K: Copy>(keys: &[K], f: impl Fn(K) -> Uuid) -> Vec<Uuid> {
     keys.iter().map(|k| f(*k)).collect()
 }
 
-fn rekey<K: Copy + Eq + std::hash::Hash, V>(
+/// Maps found rows back to keys. Every key gets a value: lists and facets default to empty,
+/// so a request-scoped cache never misses on "nothing there" and re-queries.
+fn rekey<K: Copy + Eq + std::hash::Hash, V: Default>(
+    keys: &[K],
+    f: impl Fn(K) -> Uuid,
+    mut found: HashMap<Uuid, V>,
+) -> HashMap<K, V> {
+    keys.iter()
+        .map(|k| (*k, found.remove(&f(*k)).unwrap_or_default()))
+        .collect()
+}
+
+/// Maps found rows back to keys; a key with no row is left out (a missing record).
+fn rekey_found<K: Copy + Eq + std::hash::Hash, V>(
     keys: &[K],
     f: impl Fn(K) -> Uuid,
     mut found: HashMap<Uuid, V>,
@@ -59,6 +72,9 @@ fn rekey<K: Copy + Eq + std::hash::Hash, V>(
 
 macro_rules! loader {
     ($key:ident => $value:ty, |$db:ident, $ids:ident| $body:expr) => {
+        loader!($key => $value, rekey, |$db, $ids| $body);
+    };
+    ($key:ident => $value:ty, $rekey:ident, |$db:ident, $ids:ident| $body:expr) => {
         impl Loader<$key> for DbLoader {
             type Value = $value;
             type Error = Arc<async_graphql::Error>;
@@ -67,17 +83,21 @@ macro_rules! loader {
                 let $db = &self.db;
                 let $ids = ids(keys, |k| k.0);
                 let found = $body.await.gql().map_err(Arc::new)?;
-                Ok(rekey(keys, |k| k.0, found))
+                Ok($rekey(keys, |k| k.0, found))
             }
         }
     };
 }
 
-loader!(OrgId => organisation::Model, |db, ids| organisations::by_ids(db, &ids));
-loader!(ProviderId => provider::Model, |db, ids| deals::providers_by_id(db, &ids));
+loader!(OrgId => organisation::Model, rekey_found, |db, ids| organisations::by_ids(db, &ids));
+loader!(ProviderId => provider::Model, rekey_found, |db, ids| deals::providers_by_id(db, &ids));
 loader!(ProductCategories => Vec<category::Model>, |db, ids| products::categories_of(db, &ids));
 loader!(ProductFacetsOf => ProductFacets, |db, ids| products::facets_of(db, &ids));
 loader!(DealCategories => Vec<category::Model>, |db, ids| deals::categories_of(db, &ids));
 loader!(DealEligibility => deals::Eligibility, |db, ids| deals::eligibility_of(db, &ids));
 loader!(DealLots => Vec<lot::Model>, |db, ids| deals::lots_of(db, &ids));
 loader!(LotSuppliers => Vec<organisation::Model>, |db, ids| deals::suppliers_of_lots(db, &ids));
+
+/// The request-scoped loader with its cache, as stored in request data.
+pub type RequestLoader =
+    async_graphql::dataloader::DataLoader<DbLoader, async_graphql::dataloader::HashMapCache>;

@@ -1,6 +1,5 @@
 //! Catalogue types: deals with their lots, products, suppliers, providers, categories.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object};
 use becta_domain::Error;
 use becta_domain::catalogue::{deals, products};
@@ -12,14 +11,14 @@ use becta_domain::vocab::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::connection::{Connection, Counted};
+use super::connection::Connection;
 use super::ids::parse_id;
 use crate::graphql::error::{GqlResult, to_gql};
 use crate::graphql::loaders::*;
 use crate::state::AppState;
 
-fn loader<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a DataLoader<DbLoader>> {
-    ctx.data::<DataLoader<DbLoader>>()
+fn loader<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a RequestLoader> {
+    ctx.data::<RequestLoader>()
 }
 
 /// Reads a stored code as its enum; a code the schema does not know is a data fault.
@@ -123,6 +122,7 @@ impl Supplier {
         self.0.is_sample
     }
     /// The supplier's public products, by name.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -136,9 +136,10 @@ impl Supplier {
             ..Default::default()
         };
         let rows = products::list(&state.db, &filter, &page).await.gql()?;
-        Ok(Connection::new(rows, Counted::Products(filter), Product))
+        Connection::products(ctx, rows, filter).await
     }
     /// Public deals with a lot this supplier is on, by title.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn deals(
         &self,
         ctx: &Context<'_>,
@@ -152,7 +153,7 @@ impl Supplier {
             ..Default::default()
         };
         let rows = deals::list(&state.db, &filter, &page).await.gql()?;
-        Ok(Connection::new(rows, Counted::Deals(filter), Deal))
+        Connection::deals(ctx, rows, filter).await
     }
 }
 

@@ -3,10 +3,12 @@
 
 use async_graphql::{Context, Object, OutputType, SimpleObject};
 use becta_domain::catalogue::{deals, products};
+use becta_domain::entity::{deal, product};
 use becta_domain::pagination::Page;
 
 use super::{Deal, Product};
 use crate::graphql::error::GqlResult;
+use crate::graphql::prefetch;
 use crate::state::AppState;
 
 #[derive(SimpleObject)]
@@ -43,8 +45,34 @@ pub struct Connection<T: OutputType> {
     pub counted: Counted,
 }
 
+impl Connection<Product> {
+    /// A page of products, with the nested fields the query selects prefetched.
+    pub async fn products(
+        ctx: &Context<'_>,
+        page: Page<product::Model>,
+        filter: products::ProductFilter,
+    ) -> async_graphql::Result<Self> {
+        let rows: Vec<product::Model> = page.items.iter().map(|(_, r)| r.clone()).collect();
+        prefetch::products(ctx, &rows).await?;
+        Ok(Connection::new(page, Counted::Products(filter), Product))
+    }
+}
+
+impl Connection<Deal> {
+    /// A page of deals, with the nested fields the query selects prefetched.
+    pub async fn deals(
+        ctx: &Context<'_>,
+        page: Page<deal::Model>,
+        filter: deals::DealFilter,
+    ) -> async_graphql::Result<Self> {
+        let rows: Vec<deal::Model> = page.items.iter().map(|(_, r)| r.clone()).collect();
+        prefetch::deals(ctx, &rows).await?;
+        Ok(Connection::new(page, Counted::Deals(filter), Deal))
+    }
+}
+
 impl<T: OutputType> Connection<T> {
-    pub fn new<R>(page: Page<R>, counted: Counted, node: impl Fn(R) -> T) -> Self {
+    fn new<R>(page: Page<R>, counted: Counted, node: impl Fn(R) -> T) -> Self {
         let edges: Vec<Edge<T>> = page
             .items
             .into_iter()

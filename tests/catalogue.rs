@@ -1,0 +1,350 @@
+//! The public catalogue as a buyer sees it: filters, visibility, pagination, nested fields.
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+use becta_domain::catalogue::products::{self, NewProduct};
+use becta_domain::db;
+use becta_domain::entity::product;
+use becta_domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use becta_domain::vocab::*;
+use serde_json::{Value, json};
+
+use crate::common::fixture::{self, PUBLIC_DEALS, PUBLIC_PRODUCTS};
+use crate::common::{error_codes, names, spawn_app, spawn_seeded_app};
+
+const PRODUCTS: &str = "query($filter: ProductFilterInput, $first: Int, $after: String) {
+  products(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id name pricePence supplier { name } keyStages platforms badges } }
+  }
+}";
+
+const DEALS: &str = "query($filter: DealFilterInput) {
+  deals(filter: $filter, first: 100) { totalCount edges { node { title } } }
+}";
+
+async fn product_names(app: &crate::common::TestApp, filter: Value) -> Result<Vec<String>> {
+    let data = app
+        .data(PRODUCTS, json!({ "filter": filter, "first": 100 }))
+        .await?;
+    Ok(names(&data["products"]))
+}
+
+async fn deal_titles(app: &crate::common::TestApp, filter: Value) -> Result<Vec<String>> {
+    let data = app.data(DEALS, json!({ "filter": filter })).await?;
+    Ok(names(&data["deals"]))
+}
+
+#[tokio::test]
+async fn only_approved_products_are_listed_in_name_order() -> Result<()> {
+    let app = spawn_app().await?;
+    fixture::load(&app.db).await?;
+    let data = app.data(PRODUCTS, json!({})).await?;
+    assert_eq!(names(&data["products"]), PUBLIC_PRODUCTS);
+    assert_eq!(data["products"]["totalCount"], 4);
+    assert_eq!(data["products"]["pageInfo"]["hasNextPage"], false);
+    Ok(())
+}
+
+#[tokio::test]
+async fn product_filters_narrow_the_list_and_combine() -> Result<()> {
+    let app = spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (
+            json!({ "keyStage": "KS2" }),
+            vec!["Alpha Times Tables", "Beta Safeguard"],
+        ),
+        (
+            json!({ "phase": "PRIMARY" }),
+            vec!["Alpha Phonics", "Alpha Times Tables", "Beta Safeguard"],
+        ),
+        (
+            json!({ "phase": "SIXTEEN_PLUS" }),
+            vec!["Alpha Sixth Form Tracker"],
+        ),
+        (
+            json!({ "platform": "CHROMEOS" }),
+            vec!["Alpha Times Tables"],
+        ),
+        (json!({ "maxPricePence": 200 }), vec!["Alpha Times Tables"]),
+        (
+            json!({ "maxPricePence": 90000 }),
+            vec!["Alpha Phonics", "Alpha Times Tables", "Beta Safeguard"],
+        ),
+        (
+            json!({ "category": "safeguarding_behaviour" }),
+            vec!["Beta Safeguard"],
+        ),
+        (json!({ "category": "no_such_category" }), vec![]),
+        (json!({ "subject": "maths" }), vec!["Alpha Times Tables"]),
+        (
+            json!({ "pricingModel": "PER_SCHOOL_PER_YEAR" }),
+            vec!["Alpha Sixth Form Tracker", "Beta Safeguard"],
+        ),
+        (
+            json!({ "badges": ["DATA_PROTECTION", "SAFEGUARDING"] }),
+            vec!["Alpha Phonics", "Beta Safeguard"],
+        ),
+        (
+            json!({ "keyStage": "KS1", "platform": "IOS" }),
+            vec!["Alpha Phonics"],
+        ),
+        (
+            json!({ "supplierId": f.beta.to_string() }),
+            vec!["Beta Safeguard"],
+        ),
+        (
+            json!({ "phase": "PRIMARY", "maxPricePence": 1000, "badges": ["DATA_PROTECTION"] }),
+            vec!["Alpha Phonics", "Alpha Times Tables"],
+        ),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(
+            product_names(&app, filter.clone()).await?,
+            expected,
+            "filter {filter}"
+        );
+        let count =
+            app.data(PRODUCTS, json!({ "filter": filter })).await?["products"]["totalCount"]
+                .clone();
+        assert_eq!(count, expected.len(), "totalCount for {filter}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn deals_are_current_ones_only_and_filters_combine() -> Result<()> {
+    let app = spawn_app().await?;
+    fixture::load(&app.db).await?;
+    let today = becta_domain::catalogue::deals::today().to_string();
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (json!({}), PUBLIC_DEALS.to_vec()),
+        (
+            json!({ "activeOn": today }),
+            vec!["Current Devices Deal", "Current Licences Deal"],
+        ),
+        (
+            json!({ "provider": "CCS" }),
+            vec!["Current Devices Deal", "Upcoming Devices Deal"],
+        ),
+        (
+            json!({ "category": "software_licences" }),
+            vec!["Current Licences Deal"],
+        ),
+        (
+            json!({ "phase": "PRIMARY" }),
+            vec!["Current Devices Deal", "Upcoming Devices Deal"],
+        ),
+        (
+            json!({ "organisationType": "COMMUNITY" }),
+            vec!["Current Devices Deal"],
+        ),
+        (
+            json!({ "dfeEndorsed": false }),
+            vec!["Current Licences Deal"],
+        ),
+        (
+            json!({ "provider": "CCS", "activeOn": today, "category": "devices" }),
+            vec!["Current Devices Deal"],
+        ),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(
+            deal_titles(&app, filter.clone()).await?,
+            expected,
+            "filter {filter}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_deal_shows_its_provider_lots_suppliers_and_eligibility() -> Result<()> {
+    let app = spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    let q = "query($id: ID!) { deal(id: $id) { title reference isActive dfeEndorsed routeToMarket typicalSavingsPercent
+        provider { shortName } categories { slug } eligiblePhases eligibleOrganisationTypes
+        lots { number title suppliers { name } } } }";
+    let data = app
+        .data(
+            q,
+            json!({ "id": f.deals["Current Devices Deal"].to_string() }),
+        )
+        .await?;
+    let deal = &data["deal"];
+    assert_eq!(deal["provider"]["shortName"], "CCS");
+    assert_eq!(deal["isActive"], true);
+    assert_eq!(deal["routeToMarket"], "DIRECT_AWARD");
+    assert_eq!(deal["typicalSavingsPercent"], 10.0);
+    assert_eq!(deal["categories"], json!([{ "slug": "devices" }]));
+    assert_eq!(deal["eligiblePhases"], json!(["PRIMARY", "SECONDARY"]));
+    assert_eq!(
+        deal["eligibleOrganisationTypes"],
+        json!(["COMMUNITY", "ACADEMY_CONVERTER"])
+    );
+    assert_eq!(
+        deal["lots"],
+        json!([
+            { "number": 1, "title": "Laptops", "suppliers": [{ "name": "Beta Devices Ltd" }] },
+            { "number": 2, "title": "Tablets", "suppliers": [{ "name": "Alpha Learning Ltd" }, { "name": "Beta Devices Ltd" }] }
+        ])
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn hidden_products_and_ended_or_draft_deals_are_not_found() -> Result<()> {
+    let app = spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    for name in ["Beta Draft Thing", "Beta Rejected Thing"] {
+        let v = app
+            .gql(
+                "query($id: ID!) { product(id: $id) { name } }",
+                json!({ "id": f.products[name].to_string() }),
+            )
+            .await?;
+        assert_eq!(error_codes(&v), ["NOT_FOUND"], "{name}: {v}");
+        assert!(v["data"].is_null());
+    }
+    for title in ["Ended Deal", "Draft Deal"] {
+        let v = app
+            .gql(
+                "query($id: ID!) { deal(id: $id) { title } }",
+                json!({ "id": f.deals[title].to_string() }),
+            )
+            .await?;
+        assert_eq!(error_codes(&v), ["NOT_FOUND"], "{title}: {v}");
+    }
+    let v = app
+        .gql(
+            "query($id: ID!) { product(id: $id) { name } }",
+            json!({ "id": uuid::Uuid::now_v7().to_string() }),
+        )
+        .await?;
+    assert_eq!(error_codes(&v), ["NOT_FOUND"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_supplier_lists_only_its_public_products_and_deals() -> Result<()> {
+    let app = spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    let q = "query($id: ID!) { supplier(id: $id) { name companiesHouseNumber website
+        products { totalCount edges { node { name } } } deals { edges { node { title } } } } }";
+    let data = app.data(q, json!({ "id": f.beta.to_string() })).await?;
+    assert_eq!(data["supplier"]["name"], "Beta Devices Ltd");
+    assert_eq!(names(&data["supplier"]["products"]), ["Beta Safeguard"]);
+    assert_eq!(data["supplier"]["products"]["totalCount"], 1);
+    assert_eq!(names(&data["supplier"]["deals"]), ["Current Devices Deal"]);
+    let data = app.data(q, json!({ "id": f.alpha.to_string() })).await?;
+    assert_eq!(data["supplier"]["companiesHouseNumber"], "01234567");
+    assert_eq!(
+        names(&data["supplier"]["deals"]),
+        ["Current Devices Deal", "Current Licences Deal"]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn paging_through_every_product_has_no_gaps_or_repeats_even_while_products_are_added()
+-> Result<()> {
+    let app = spawn_seeded_app().await?;
+    let supplier = product::Entity::find()
+        .one(&app.db)
+        .await?
+        .map(|p| p.supplier_id);
+    let expected: HashSet<String> = product::Entity::find()
+        .filter(product::Column::Status.eq("approved"))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|p| p.id.to_string())
+        .collect();
+    assert!(expected.len() >= 300);
+
+    let mut seen: Vec<String> = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let data = app
+            .data(PRODUCTS, json!({ "first": 37, "after": after }))
+            .await?;
+        let conn = &data["products"];
+        for e in conn["edges"].as_array().into_iter().flatten() {
+            seen.push(e["node"]["id"].as_str().unwrap_or_default().to_owned());
+        }
+        assert_eq!(conn["pageInfo"]["hasPreviousPage"], pages > 0);
+        pages += 1;
+        if pages == 2 {
+            // New listings on both sides of the cursor while a buyer pages through.
+            let tx = db::begin_write(&app.db).await?;
+            let new = |name: &str| NewProduct {
+                supplier_id: supplier.unwrap_or_default(),
+                name: name.into(),
+                summary: "Added while paging".into(),
+                description: "Added while a buyer was paging".into(),
+                categories: vec!["assessment".into()],
+                subjects: vec![],
+                key_stages: vec![KeyStage::Ks3],
+                platforms: vec![Platform::Web],
+                pricing_model: PricingModel::Free,
+                price_pence: 0,
+                hosting_location: HostingLocation::Uk,
+                cyber_essentials: CyberEssentials::None,
+                accessibility_statement_url: None,
+                dpia_available: false,
+                sso_microsoft: false,
+                sso_google: false,
+                mis_integration: false,
+                website: None,
+                status: ProductStatus::Approved,
+                badges: vec![],
+                is_sample: false,
+            };
+            products::insert_many(&tx, vec![new("AAA Early Arrival"), new("zzz Late Arrival")])
+                .await?;
+            db::commit(tx).await?;
+        }
+        if conn["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        assert!(pages < 100, "paging does not end");
+    }
+    let unique: HashSet<String> = seen.iter().cloned().collect();
+    assert_eq!(unique.len(), seen.len(), "a product was listed twice");
+    assert!(expected.is_subset(&unique), "a product was skipped");
+    // The late arrival sorts after every cursor, so it shows; the early one sorts before.
+    assert_eq!(unique.len(), expected.len() + 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn nested_fields_cost_the_same_number_of_queries_for_10_or_100_rows() -> Result<()> {
+    let app = spawn_seeded_app().await?;
+    let products = "query($first: Int) { products(first: $first) { edges { node { name
+        supplier { name } categories { name } keyStages platforms subjects badges } } } }";
+    let deals = "query($first: Int) { deals(first: $first) { edges { node { title provider { name }
+        categories { name } eligiblePhases lots { title suppliers { name } } } } } }";
+    for (name, q) in [("products", products), ("deals", deals)] {
+        let mut counts = Vec::new();
+        for first in [10, 100] {
+            let before = app.query_count();
+            let data = app.data(q, json!({ "first": first })).await?;
+            let rows = data[name]["edges"].as_array().map(Vec::len).unwrap_or(0);
+            assert!(rows >= 10.min(first), "{name}: only {rows} rows");
+            counts.push(app.query_count() - before);
+        }
+        assert_eq!(
+            counts[0], counts[1],
+            "{name}: queries for 10 rows vs 100 rows: {counts:?}"
+        );
+        // products: page + supplier, categories, facets; deals: page + provider, categories,
+        // eligibility, lots, lot suppliers and their organisations.
+        assert!(counts[0] <= 7, "{name}: {} queries for one page", counts[0]);
+    }
+    Ok(())
+}

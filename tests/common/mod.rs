@@ -1,0 +1,228 @@
+//! The test harness: start the real server on a free port against a fresh, migrated database.
+//!
+//! SQLite by default (a file in a new temporary folder); with `TEST_DATABASE_URL=postgres://...`
+//! each test gets its own new PostgreSQL database, dropped when the test ends.
+
+pub mod fixture;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, Result};
+use becta_api::config::Config;
+use becta_api::http::RunningServer;
+use becta_domain::sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    queries: Arc<AtomicUsize>,
+    server: Option<RunningServer>,
+    _cleanup: Cleanup,
+}
+
+/// Removes the test's database when the test ends, pass or fail.
+enum Cleanup {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
+            Cleanup::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: use a thread with its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
+                    rt.block_on(async {
+                        let admin = becta_domain::db::connect(&admin_url).await?;
+                        admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await?;
+                        Ok::<_, anyhow::Error>(())
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The PostgreSQL server under test, when `TEST_DATABASE_URL` is set.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+/// A fresh, empty database: its URL and what removes it.
+async fn fresh_database() -> Result<(String, Cleanup)> {
+    let id = Uuid::new_v4().simple().to_string();
+    match postgres_url() {
+        Some(base) => {
+            let name = format!("becta_test_{id}");
+            let admin = becta_domain::db::connect(&base)
+                .await
+                .context("connecting to TEST_DATABASE_URL")?;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await?;
+            admin.close().await?;
+            let (prefix, _) = base
+                .rsplit_once('/')
+                .context("TEST_DATABASE_URL needs a database name")?;
+            Ok((
+                format!("{prefix}/{name}"),
+                Cleanup::Postgres {
+                    admin_url: base,
+                    name,
+                },
+            ))
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("becta-test-{id}"));
+            std::fs::create_dir_all(&dir)?;
+            let url = format!("sqlite://{}?mode=rwc", dir.join("becta.db").display());
+            Ok((url, Cleanup::Sqlite(dir)))
+        }
+    }
+}
+
+/// Starts the server on a fresh database; `seed` loads the sample dataset first.
+pub async fn spawn_app_with(seed: bool, extra: &[(&str, &str)]) -> Result<TestApp> {
+    becta_api::telemetry::init(false);
+    let (database_url, cleanup) = fresh_database().await?;
+    let data_dir = std::env::temp_dir().join(format!("becta-data-{}", Uuid::new_v4().simple()));
+    let mut env: Vec<(String, String)> = vec![
+        ("BECTA_DATABASE_URL".into(), database_url.clone()),
+        ("BECTA_LISTEN".into(), "127.0.0.1:0".into()),
+        ("BECTA_DATA_DIR".into(), data_dir.display().to_string()),
+        ("BECTA_SEED".into(), seed.to_string()),
+    ];
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let config =
+        Config::from_lookup(|k| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))?;
+
+    let mut db = becta_domain::db::connect(&database_url).await?;
+    let queries = Arc::new(AtomicUsize::new(0));
+    let counter = queries.clone();
+    db.set_metric_callback(move |info| {
+        // Count the catalogue's queries, not background workers polling their queues.
+        if !info.statement.sql.contains("search_outbox") {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    becta_domain::db::migrate(&db).await?;
+    let server = becta_api::app::start(&config, db.clone()).await?;
+    Ok(TestApp {
+        url: format!("http://{}", server.addr),
+        client: reqwest::Client::new(),
+        db,
+        queries,
+        server: Some(server),
+        _cleanup: cleanup,
+    })
+}
+
+/// A server on an empty, migrated database.
+pub async fn spawn_app() -> Result<TestApp> {
+    spawn_app_with(false, &[]).await
+}
+
+/// A server on a database holding the sample dataset.
+pub async fn spawn_seeded_app() -> Result<TestApp> {
+    spawn_app_with(true, &[]).await
+}
+
+impl TestApp {
+    /// POSTs a GraphQL operation and returns the whole JSON response.
+    pub async fn gql(&self, query: &str, variables: Value) -> Result<Value> {
+        let resp = self
+            .client
+            .post(format!("{}/graphql", self.url))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await?;
+        anyhow::ensure!(resp.status().is_success(), "HTTP {}", resp.status());
+        Ok(resp.json().await?)
+    }
+
+    /// Like `gql`, but fails unless the response has data and no errors.
+    pub async fn data(&self, query: &str, variables: Value) -> Result<Value> {
+        let v = self.gql(query, variables).await?;
+        anyhow::ensure!(v.get("errors").is_none(), "unexpected errors: {v}");
+        Ok(v["data"].clone())
+    }
+
+    /// POSTs raw bytes to /graphql: (status, body as JSON or null).
+    pub async fn post_raw(&self, body: Vec<u8>) -> Result<(u16, Value)> {
+        let resp = self
+            .client
+            .post(format!("{}/graphql", self.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    }
+
+    /// SQL statements run so far (excluding background queue polling).
+    pub fn query_count(&self) -> usize {
+        self.queries.load(Ordering::SeqCst)
+    }
+
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(server) = self.server.take() {
+            let _ = server.stop.send(());
+            server.task.await??;
+        }
+        Ok(())
+    }
+}
+
+/// The `extensions.code` of each error in a response.
+pub fn error_codes(v: &Value) -> Vec<String> {
+    v["errors"]
+        .as_array()
+        .map(|errs| {
+            errs.iter()
+                .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `name` (or `title`) of each node of a connection.
+pub fn names(connection: &Value) -> Vec<String> {
+    connection["edges"]
+        .as_array()
+        .map(|edges| {
+            edges
+                .iter()
+                .filter_map(|e| {
+                    e["node"]["name"]
+                        .as_str()
+                        .or_else(|| e["node"]["title"].as_str())
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
