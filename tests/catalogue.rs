@@ -11,7 +11,7 @@ use becta_domain::vocab::*;
 use serde_json::{Value, json};
 
 use crate::common::fixture::{self, PUBLIC_DEALS, PUBLIC_PRODUCTS};
-use crate::common::{error_codes, names, spawn_app, spawn_seeded_app};
+use crate::common::{error_codes, names, spawn_app, spawn_app_with, spawn_seeded_app};
 
 const PRODUCTS: &str = "query($filter: ProductFilterInput, $first: Int, $after: String) {
   products(filter: $filter, first: $first, after: $after) {
@@ -324,7 +324,8 @@ async fn paging_through_every_product_has_no_gaps_or_repeats_even_while_products
 
 #[tokio::test]
 async fn nested_fields_cost_the_same_number_of_queries_for_10_or_100_rows() -> Result<()> {
-    let app = spawn_seeded_app().await?;
+    // No search worker: only the requests' own queries are counted.
+    let app = spawn_app_with(true, &[("BECTA_INDEXER", "false")]).await?;
     let products = "query($first: Int) { products(first: $first) { edges { node { name
         supplier { name } categories { name } keyStages platforms subjects badges } } } }";
     let deals = "query($first: Int) { deals(first: $first) { edges { node { title provider { name }

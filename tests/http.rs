@@ -94,6 +94,9 @@ async fn the_server_shuts_down_cleanly_when_asked() -> Result<()> {
     let url = format!("{}/healthz", app.url);
     let client = app.client.clone();
     app.stop().await?;
-    assert!(client.get(url).send().await.is_err(), "still serving after shutdown");
+    assert!(
+        client.get(url).send().await.is_err(),
+        "still serving after shutdown"
+    );
     Ok(())
 }

@@ -6,4 +6,6 @@ mod common;
 mod errors;
 mod http;
 mod schema;
+mod search;
+mod search_contract;
 mod seed;

@@ -1,8 +1,17 @@
-//! Bringing the service up: open the database, migrate, seed an empty database, serve.
+//! Bringing the service up: open the database and the search engine, seed an empty database,
+//! start the outbox worker, serve.
+
+use std::sync::Arc;
 
 use becta_domain::sea_orm::DatabaseConnection;
+use becta_indexer::Engine;
+use becta_indexer::embedded::EmbeddedEngine;
+use becta_indexer::meili::MeiliEngine;
+use becta_indexer::worker::Worker;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
-use crate::config::Config;
+use crate::config::{Config, SearchConfig};
 use crate::http::{self, RunningServer};
 use crate::state::AppState;
 
@@ -16,6 +25,24 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection
     Ok(db)
 }
 
+/// Opens the configured search engine and applies its settings.
+pub async fn open_search(config: &Config) -> anyhow::Result<Engine> {
+    let engine: Engine = match &config.search {
+        SearchConfig::Embedded => Arc::new(EmbeddedEngine::open(config.data_dir.join("search"))?),
+        SearchConfig::Meilisearch { url, key, prefix } => Arc::new(MeiliEngine::new(
+            url,
+            key.as_ref().map(|k| k.expose()),
+            prefix,
+        )?),
+    };
+    if let Err(e) = engine.prepare().await {
+        // Meilisearch may come up later: the worker retries, and search reports it is degraded.
+        tracing::warn!(engine = engine.name(), error = %e, "search engine not ready");
+    }
+    tracing::info!(engine = engine.name(), "search engine opened");
+    Ok(engine)
+}
+
 /// Loads the sample dataset when the database holds no catalogue yet.
 pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<()> {
     if becta_seed::is_empty(db).await? {
@@ -26,11 +53,58 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The running service: the HTTP server and its background workers.
+pub struct Service {
+    pub server: RunningServer,
+    stop_workers: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Service {
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr
+    }
+
+    /// Stops taking requests, lets the workers finish their step, and waits for both.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.server.stop.send(());
+        self.server.task.await??;
+        let _ = self.stop_workers.send(true);
+        for w in self.workers {
+            w.await?;
+        }
+        Ok(())
+    }
+}
+
+/// Starts the outbox worker in the background.
+pub fn spawn_worker(
+    db: DatabaseConnection,
+    engine: Engine,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(Worker::new(db, engine).run(stop))
+}
+
 /// Starts serving on an already opened, migrated database.
-pub async fn start(config: &Config, db: DatabaseConnection) -> anyhow::Result<RunningServer> {
+pub async fn start(
+    config: &Config,
+    db: DatabaseConnection,
+    search: Engine,
+) -> anyhow::Result<Service> {
     if config.seed {
         seed_if_empty(&db).await?;
     }
-    let state = AppState { db };
-    http::start(config.listen, state, config.limits.clone()).await
+    let (stop_workers, stopped) = watch::channel(false);
+    let mut workers = Vec::new();
+    if config.indexer {
+        workers.push(spawn_worker(db.clone(), search.clone(), stopped));
+    }
+    let state = AppState { db, search };
+    let server = http::start(config.listen, state, config.limits.clone()).await?;
+    Ok(Service {
+        server,
+        stop_workers,
+        workers,
+    })
 }

@@ -33,6 +33,10 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run only the search outbox worker (for a separate indexer process).
+    Index,
+    /// Rebuild the search indexes from the database, built aside and swapped in.
+    Reindex,
     /// Print the GraphQL schema (SDL) the server serves.
     Schema,
 }
@@ -95,12 +99,37 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Serve => {
             let db = app::open_database(&config).await?;
-            let server = app::start(&config, db).await?;
-            tracing::info!("BECTA 2.0 API on http://{}/graphql", server.addr);
+            let search = app::open_search(&config).await?;
+            let service = app::start(&config, db, search).await?;
+            tracing::info!("BECTA 2.0 API on http://{}/graphql", service.addr());
             shutdown_signal().await;
             tracing::info!("shutting down");
-            let _ = server.stop.send(());
-            server.task.await??;
+            service.shutdown().await?;
+        }
+        Command::Index => {
+            let db = app::open_database(&config).await?;
+            let search = app::open_search(&config).await?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let worker = app::spawn_worker(db, search, stopped);
+            tracing::info!("search outbox worker running");
+            shutdown_signal().await;
+            let _ = stop.send(true);
+            worker.await?;
+        }
+        Command::Reindex => {
+            let db = app::open_database(&config).await?;
+            let search = app::open_search(&config).await?;
+            let started = std::time::Instant::now();
+            let done = becta_indexer::worker::reindex(&db, &search).await?;
+            let secs = started.elapsed().as_secs_f64();
+            let docs = (done.products + done.deals) as f64;
+            tracing::info!(
+                products = done.products,
+                deals = done.deals,
+                seconds = secs,
+                documents_per_second = docs / secs,
+                "search indexes rebuilt"
+            );
         }
     }
     Ok(())

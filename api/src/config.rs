@@ -11,6 +11,10 @@
 //! | `BECTA_MAX_DEPTH` | `16` | deepest query accepted |
 //! | `BECTA_MAX_COMPLEXITY` | `5000` | most complex query accepted (each field costs 1, lists cost `first` times their items) |
 //! | `BECTA_INTROSPECTION` | `true` | allow schema introspection (GraphiQL needs it) |
+//! | `BECTA_MEILISEARCH_URL` | none | a Meilisearch server; without it the embedded index in the data dir serves |
+//! | `BECTA_MEILISEARCH_KEY` | none | its API key |
+//! | `BECTA_MEILISEARCH_PREFIX` | none | prefix of the index names, so deployments can share a server |
+//! | `BECTA_INDEXER` | `true` | run the search outbox worker inside `serve` |
 //! | `BECTA_LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | log filter |
 
@@ -40,6 +44,45 @@ impl Default for Limits {
     }
 }
 
+/// Which search engine serves.
+#[derive(Clone)]
+pub enum SearchConfig {
+    /// tantivy indexes under `<data dir>/search`.
+    Embedded,
+    Meilisearch {
+        url: String,
+        key: Option<Secret>,
+        prefix: String,
+    },
+}
+
+/// A secret that never prints.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::fmt::Debug for SearchConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SearchConfig::Embedded => f.write_str("Embedded"),
+            SearchConfig::Meilisearch { url, prefix, .. } => {
+                write!(f, "Meilisearch({url}, prefix {prefix:?})")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
@@ -48,6 +91,9 @@ pub struct Config {
     pub seed: bool,
     pub limits: Limits,
     pub log_json: bool,
+    pub search: SearchConfig,
+    /// Run the outbox worker inside `serve`.
+    pub indexer: bool,
 }
 
 impl Config {
@@ -85,6 +131,21 @@ impl Config {
             Some("json") => true,
             Some(other) => bail!("BECTA_LOG_FORMAT must be text or json, not {other}"),
         };
+        let search = match get("BECTA_MEILISEARCH_URL").filter(|u| !u.is_empty()) {
+            None => SearchConfig::Embedded,
+            Some(url) => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    bail!("BECTA_MEILISEARCH_URL must be an http(s) URL");
+                }
+                SearchConfig::Meilisearch {
+                    url,
+                    key: get("BECTA_MEILISEARCH_KEY")
+                        .filter(|k| !k.is_empty())
+                        .map(Secret),
+                    prefix: get("BECTA_MEILISEARCH_PREFIX").unwrap_or_default(),
+                }
+            }
+        };
         Ok(Config {
             data_dir,
             database_url,
@@ -92,6 +153,8 @@ impl Config {
             seed: flag(&get, "BECTA_SEED", true)?,
             limits,
             log_json,
+            search,
+            indexer: flag(&get, "BECTA_INDEXER", true)?,
         })
     }
 }

@@ -156,17 +156,39 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Ready while the database answers. Search is reported but does not decide readiness: when
+/// the engine is down, writes still succeed and the outbox catches up later (`degraded`).
 #[handler]
 async fn readyz(Data(http): Data<&Http>) -> Response {
-    match becta_domain::db::ping(&http.state.db).await {
-        Ok(()) => Json(json!({ "status": "ready", "database": "ok" })).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            Json(json!({ "status": "unavailable", "database": "unreachable" }))
-                .with_status(StatusCode::SERVICE_UNAVAILABLE)
-                .into_response()
-        }
+    let database = becta_domain::db::ping(&http.state.db).await;
+    let search = http.state.search.health().await;
+    let lag = becta_indexer::worker::lag(&http.state.db).await.ok();
+    if let Err(e) = &database {
+        tracing::warn!(error = %e, "readiness: database unreachable");
     }
+    if let Err(e) = &search {
+        tracing::warn!(error = %e, "readiness: search engine unavailable");
+    }
+    let status = match (&database, &search) {
+        (Err(_), _) => "unavailable",
+        (Ok(()), Err(_)) => "degraded",
+        (Ok(()), Ok(())) => "ready",
+    };
+    let body = json!({
+        "status": status,
+        "database": if database.is_ok() { "ok" } else { "unreachable" },
+        "search": {
+            "engine": http.state.search.name(),
+            "status": if search.is_ok() { "ok" } else { "unavailable" },
+        },
+        "searchOutbox": lag.map(|l| json!({ "pending": l.pending, "oldestPendingSeconds": l.oldest_pending_seconds })),
+    });
+    let code = if database.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    Json(body).with_status(code).into_response()
 }
 
 /// Request id, a span for the request's logs, and one access-log line.

@@ -16,3 +16,13 @@ pub fn init(json: bool) {
         builder.try_init()
     };
 }
+
+/// For tests: logs go through the test harness's capture (shown only for failing tests).
+pub fn init_for_tests() {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,becta_api=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}

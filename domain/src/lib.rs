@@ -7,6 +7,7 @@ pub mod entity;
 pub mod error;
 pub mod outbox;
 pub mod pagination;
+pub mod search;
 pub mod validate;
 pub mod vocab;
 

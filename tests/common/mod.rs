@@ -4,14 +4,16 @@
 //! each test gets its own new PostgreSQL database, dropped when the test ends.
 
 pub mod fixture;
+pub mod outage;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
+use becta_api::app::Service;
 use becta_api::config::Config;
-use becta_api::http::RunningServer;
 use becta_domain::sea_orm::{ConnectionTrait, DatabaseConnection};
+use becta_indexer::Engine;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -19,15 +21,21 @@ pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// The search engine the server uses.
+    pub search: Engine,
     queries: Arc<AtomicUsize>,
-    server: Option<RunningServer>,
-    _cleanup: Cleanup,
+    service: Option<Service>,
+    _cleanup: Vec<Cleanup>,
 }
 
 /// Removes the test's database when the test ends, pass or fail.
 enum Cleanup {
+    /// A folder of its own: an SQLite database or a data dir.
     Sqlite(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl Drop for Cleanup {
@@ -101,7 +109,16 @@ async fn fresh_database() -> Result<(String, Cleanup)> {
 
 /// Starts the server on a fresh database; `seed` loads the sample dataset first.
 pub async fn spawn_app_with(seed: bool, extra: &[(&str, &str)]) -> Result<TestApp> {
-    becta_api::telemetry::init(false);
+    spawn_app_with_engine(seed, extra, |engine| engine).await
+}
+
+/// As [`spawn_app_with`], letting the test wrap the search engine (to cut it off, say).
+pub async fn spawn_app_with_engine(
+    seed: bool,
+    extra: &[(&str, &str)],
+    wrap: impl FnOnce(Engine) -> Engine,
+) -> Result<TestApp> {
+    becta_api::telemetry::init_for_tests();
     let (database_url, cleanup) = fresh_database().await?;
     let data_dir = std::env::temp_dir().join(format!("becta-data-{}", Uuid::new_v4().simple()));
     let mut env: Vec<(String, String)> = vec![
@@ -128,14 +145,16 @@ pub async fn spawn_app_with(seed: bool, extra: &[(&str, &str)]) -> Result<TestAp
         }
     });
     becta_domain::db::migrate(&db).await?;
-    let server = becta_api::app::start(&config, db.clone()).await?;
+    let search = wrap(becta_api::app::open_search(&config).await?);
+    let service = becta_api::app::start(&config, db.clone(), search.clone()).await?;
     Ok(TestApp {
-        url: format!("http://{}", server.addr),
+        url: format!("http://{}", service.addr()),
         client: reqwest::Client::new(),
         db,
+        search,
         queries,
-        server: Some(server),
-        _cleanup: cleanup,
+        service: Some(service),
+        _cleanup: vec![cleanup, Cleanup::Sqlite(data_dir)],
     })
 }
 
@@ -189,11 +208,27 @@ impl TestApp {
     }
 
     pub async fn stop(mut self) -> Result<()> {
-        if let Some(server) = self.server.take() {
-            let _ = server.stop.send(());
-            server.task.await??;
+        if let Some(service) = self.service.take() {
+            service.shutdown().await?;
         }
         Ok(())
+    }
+
+    /// Waits until the search outbox is drained (every committed write is searchable).
+    pub async fn wait_for_search(&self) -> Result<()> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let lag = becta_indexer::worker::lag(&self.db).await?;
+            if lag.pending == 0 {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "search still {} writes behind",
+                lag.pending
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::Context;
+use async_graphql::{Context, Lookahead};
 use becta_domain::entity::{deal, product};
 
 use super::loaders::*;
@@ -15,11 +15,15 @@ fn unarc(e: Arc<async_graphql::Error>) -> async_graphql::Error {
     (*e).clone()
 }
 
-pub async fn products(ctx: &Context<'_>, rows: &[product::Model]) -> async_graphql::Result<()> {
+/// `node` is where the product's fields are selected (e.g. `edges.node` of a connection).
+pub async fn products(
+    ctx: &Context<'_>,
+    node: Lookahead<'_>,
+    rows: &[product::Model],
+) -> async_graphql::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let node = ctx.look_ahead().field("edges").field("node");
     let loader = ctx.data::<RequestLoader>()?;
     let wants_facets = ["subjects", "keyStages", "platforms", "badges"]
         .iter()
@@ -61,11 +65,15 @@ pub async fn products(ctx: &Context<'_>, rows: &[product::Model]) -> async_graph
     facets.map_err(unarc)
 }
 
-pub async fn deals(ctx: &Context<'_>, rows: &[deal::Model]) -> async_graphql::Result<()> {
+/// `node` is where the deal's fields are selected (e.g. `edges.node` of a connection).
+pub async fn deals(
+    ctx: &Context<'_>,
+    node: Lookahead<'_>,
+    rows: &[deal::Model],
+) -> async_graphql::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let node = ctx.look_ahead().field("edges").field("node");
     let loader = ctx.data::<RequestLoader>()?;
     let wants_eligibility =
         node.field("eligiblePhases").exists() || node.field("eligibleOrganisationTypes").exists();

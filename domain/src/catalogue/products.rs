@@ -369,3 +369,34 @@ fn dedup(values: impl Iterator<Item = String>) -> Vec<String> {
     v.dedup();
     v
 }
+
+/// Moves a product to `status` (bumping its version) and queues it for search, in the caller's
+/// transaction. Publishing sets `published_at` the first time.
+pub async fn set_status(
+    tx: &impl ConnectionTrait,
+    id: Uuid,
+    status: ProductStatus,
+) -> Result<product::Model> {
+    use sea_orm::ActiveModelTrait;
+    let current = product::Entity::find_by_id(id)
+        .one(tx)
+        .await?
+        .ok_or(Error::not_found("product"))?;
+    let now = Utc::now();
+    let published_at = match (status, current.published_at) {
+        (ProductStatus::Approved, None) => Some(now),
+        (_, p) => p,
+    };
+    let updated = product::ActiveModel {
+        id: Set(id),
+        status: Set(status.code().into()),
+        published_at: Set(published_at),
+        version: Set(current.version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(tx)
+    .await?;
+    outbox::enqueue_many(tx, outbox::EntityType::Product, &[id], outbox::Op::Upsert).await?;
+    Ok(updated)
+}

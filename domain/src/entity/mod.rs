@@ -12,6 +12,8 @@ pub mod organisation;
 pub mod product;
 pub mod product_category;
 pub mod product_facet;
+pub mod product_rating;
 pub mod provider;
 pub mod search_outbox;
+pub mod trial_offer;
 pub mod user;

@@ -1,8 +1,10 @@
 //! Query roots, one per area, merged into `Query`.
 
 mod catalogue;
+mod search;
 
 pub use catalogue::CatalogueQuery;
+pub use search::SearchQueryRoot;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(CatalogueQuery);
+pub struct Query(CatalogueQuery, SearchQueryRoot);

@@ -53,7 +53,7 @@ impl Connection<Product> {
         filter: products::ProductFilter,
     ) -> async_graphql::Result<Self> {
         let rows: Vec<product::Model> = page.items.iter().map(|(_, r)| r.clone()).collect();
-        prefetch::products(ctx, &rows).await?;
+        prefetch::products(ctx, ctx.look_ahead().field("edges").field("node"), &rows).await?;
         Ok(Connection::new(page, Counted::Products(filter), Product))
     }
 }
@@ -66,7 +66,7 @@ impl Connection<Deal> {
         filter: deals::DealFilter,
     ) -> async_graphql::Result<Self> {
         let rows: Vec<deal::Model> = page.items.iter().map(|(_, r)| r.clone()).collect();
-        prefetch::deals(ctx, &rows).await?;
+        prefetch::deals(ctx, ctx.look_ahead().field("edges").field("node"), &rows).await?;
         Ok(Connection::new(page, Counted::Deals(filter), Deal))
     }
 }

@@ -4,6 +4,7 @@
 pub mod catalogue;
 pub mod connection;
 pub mod ids;
+pub mod search;
 
 pub use catalogue::*;
 pub use connection::*;

@@ -1,0 +1,306 @@
+//! Search documents: the denormalised shape of a public product or deal that a search engine
+//! indexes, built from the database. A record that is not public builds no document, which the
+//! indexer turns into a delete.
+//!
+//! Attribute names here are the names filters, facets and sorts use in every engine.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Result;
+use crate::catalogue::{deals, organisations, products};
+use crate::entity::{deal, product, product_rating, trial_offer};
+use crate::vocab::{DealStatus, ProductStatus};
+
+/// Which index a document belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Products,
+    Deals,
+}
+
+impl Kind {
+    pub fn index_name(self) -> &'static str {
+        match self {
+            Kind::Products => "products",
+            Kind::Deals => "deals",
+        }
+    }
+
+    pub fn outbox_code(self) -> &'static str {
+        match self {
+            Kind::Products => "product",
+            Kind::Deals => "deal",
+        }
+    }
+
+    pub fn from_outbox_code(code: &str) -> Option<Self> {
+        match code {
+            "product" => Some(Kind::Products),
+            "deal" => Some(Kind::Deals),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductDocument {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    pub description: String,
+    pub supplier_id: String,
+    pub supplier_name: String,
+    /// Category slugs (filters, facets).
+    pub categories: Vec<String>,
+    /// Category names (searched).
+    pub category_names: Vec<String>,
+    pub subjects: Vec<String>,
+    pub key_stages: Vec<String>,
+    pub platforms: Vec<String>,
+    pub pricing_model: String,
+    pub price_pence: i64,
+    pub hosting_location: String,
+    pub cyber_essentials: String,
+    pub badges: Vec<String>,
+    /// Average overall rating, 0 when there are no reviews.
+    pub rating_average: f64,
+    pub rating_count: i64,
+    /// An open trial offer has seats on the product.
+    pub trial_available: bool,
+    /// Unix seconds.
+    pub published_at: i64,
+    pub updated_at: i64,
+    /// Grows with every change of the record; an engine never replaces a document by an older one.
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LotDocument {
+    pub number: i32,
+    pub title: String,
+    pub suppliers: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealDocument {
+    pub id: String,
+    pub title: String,
+    pub reference: String,
+    /// Provider short name (filters, facets).
+    pub provider: String,
+    pub provider_name: String,
+    pub summary: String,
+    pub description: String,
+    pub categories: Vec<String>,
+    pub category_names: Vec<String>,
+    pub lots: Vec<LotDocument>,
+    pub lot_titles: Vec<String>,
+    pub supplier_names: Vec<String>,
+    pub eligible_org_types: Vec<String>,
+    pub eligible_phases: Vec<String>,
+    pub route_to_market: String,
+    /// Days since 1970-01-01, for range filters and sorts.
+    pub starts_on_days: i64,
+    pub ends_on_days: i64,
+    pub typical_savings: String,
+    pub typical_savings_bps: i64,
+    pub dfe_endorsed: bool,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+/// Days since the Unix epoch.
+pub fn epoch_days(d: NaiveDate) -> i64 {
+    (d - NaiveDate::default()).num_days()
+}
+
+/// A version that grows with every change: the row's version in the high bits, its update
+/// time (milliseconds) breaking ties between equal versions.
+fn doc_version(version: i32, updated_at: chrono::DateTime<chrono::Utc>) -> i64 {
+    (i64::from(version) << 42) | (updated_at.timestamp_millis() & ((1 << 42) - 1))
+}
+
+/// Documents of the public products among `ids` (others are absent: delete them).
+pub async fn product_documents(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<ProductDocument>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows = product::Entity::find()
+        .filter(product::Column::Id.is_in(ids.iter().copied()))
+        .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+    let supplier_ids: Vec<Uuid> = rows.iter().map(|p| p.supplier_id).collect();
+    let suppliers = organisations::by_ids(db, &supplier_ids).await?;
+    let mut categories = products::categories_of(db, &ids).await?;
+    let mut facets = products::facets_of(db, &ids).await?;
+    let ratings: HashMap<Uuid, product_rating::Model> = product_rating::Entity::find()
+        .filter(product_rating::Column::ProductId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.product_id, r))
+        .collect();
+    let with_trials: std::collections::HashSet<Uuid> = trial_offer::Entity::find()
+        .filter(trial_offer::Column::ProductId.is_in(ids.iter().copied()))
+        .filter(trial_offer::Column::Status.eq("open"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.product_id)
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let cats = categories.remove(&p.id).unwrap_or_default();
+            let f = facets.remove(&p.id).unwrap_or_default();
+            let rating = ratings.get(&p.id);
+            let (count, sum) = rating
+                .map(|r| (r.review_count, r.rating_sum))
+                .unwrap_or((0, 0));
+            ProductDocument {
+                id: p.id.to_string(),
+                supplier_id: p.supplier_id.to_string(),
+                supplier_name: suppliers
+                    .get(&p.supplier_id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                categories: cats.iter().map(|c| c.slug.clone()).collect(),
+                category_names: cats.into_iter().map(|c| c.name).collect(),
+                subjects: f.subjects,
+                key_stages: f.key_stages.iter().map(|k| k.code().to_owned()).collect(),
+                platforms: f.platforms.iter().map(|k| k.code().to_owned()).collect(),
+                badges: f.badges.iter().map(|k| k.code().to_owned()).collect(),
+                rating_average: if count > 0 {
+                    f64::from(sum) / f64::from(count)
+                } else {
+                    0.0
+                },
+                rating_count: i64::from(count),
+                trial_available: with_trials.contains(&p.id),
+                published_at: p.published_at.unwrap_or(p.created_at).timestamp(),
+                updated_at: p.updated_at.timestamp(),
+                version: doc_version(p.version, p.updated_at),
+                name: p.name,
+                summary: p.summary,
+                description: p.description,
+                pricing_model: p.pricing_model,
+                price_pence: p.price_pence,
+                hosting_location: p.hosting_location,
+                cyber_essentials: p.cyber_essentials,
+            }
+        })
+        .collect())
+}
+
+/// Documents of the published, not yet ended deals among `ids` (others are absent: delete them).
+pub async fn deal_documents(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<DealDocument>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows = deal::Entity::find()
+        .filter(deal::Column::Id.is_in(ids.iter().copied()))
+        .filter(deal::Column::Status.eq(DealStatus::Published.code()))
+        .filter(deal::Column::EndsOn.gte(deals::today()))
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
+    let provider_ids: Vec<Uuid> = rows.iter().map(|d| d.provider_id).collect();
+    let providers = deals::providers_by_id(db, &provider_ids).await?;
+    let mut categories = deals::categories_of(db, &ids).await?;
+    let mut eligibility = deals::eligibility_of(db, &ids).await?;
+    let mut lots = deals::lots_of(db, &ids).await?;
+    let lot_ids: Vec<Uuid> = lots.values().flatten().map(|l| l.id).collect();
+    let mut lot_suppliers = deals::suppliers_of_lots(db, &lot_ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let cats = categories.remove(&d.id).unwrap_or_default();
+            let e = eligibility.remove(&d.id).unwrap_or_default();
+            let provider = providers.get(&d.provider_id);
+            let lots: Vec<LotDocument> = lots
+                .remove(&d.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|l| LotDocument {
+                    number: l.number,
+                    suppliers: lot_suppliers
+                        .remove(&l.id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|s| s.name)
+                        .collect(),
+                    title: l.title,
+                })
+                .collect();
+            let mut supplier_names: Vec<String> =
+                lots.iter().flat_map(|l| l.suppliers.clone()).collect();
+            supplier_names.sort();
+            supplier_names.dedup();
+            DealDocument {
+                id: d.id.to_string(),
+                provider: provider.map(|p| p.short_name.clone()).unwrap_or_default(),
+                provider_name: provider.map(|p| p.name.clone()).unwrap_or_default(),
+                categories: cats.iter().map(|c| c.slug.clone()).collect(),
+                category_names: cats.into_iter().map(|c| c.name).collect(),
+                lot_titles: lots.iter().map(|l| l.title.clone()).collect(),
+                lots,
+                supplier_names,
+                eligible_org_types: e.org_types.iter().map(|t| t.code().to_owned()).collect(),
+                eligible_phases: e.phases.iter().map(|p| p.code().to_owned()).collect(),
+                starts_on_days: epoch_days(d.starts_on),
+                ends_on_days: epoch_days(d.ends_on),
+                typical_savings_bps: i64::from(d.typical_savings_bps.unwrap_or(0)),
+                updated_at: d.updated_at.timestamp(),
+                version: doc_version(d.version, d.updated_at),
+                title: d.title,
+                reference: d.reference,
+                summary: d.summary,
+                description: d.description,
+                route_to_market: d.route_to_market,
+                typical_savings: d.typical_savings,
+                dfe_endorsed: d.dfe_endorsed,
+            }
+        })
+        .collect())
+}
+
+/// Public products by id, for search hits (one query).
+pub async fn public_products(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, product::Model>> {
+    Ok(product::Entity::find()
+        .filter(product::Column::Id.is_in(ids.iter().copied()))
+        .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
+}
+
+/// Public deals by id, for search hits (one query).
+pub async fn public_deals(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, deal::Model>> {
+    Ok(deal::Entity::find()
+        .filter(deal::Column::Id.is_in(ids.iter().copied()))
+        .filter(deal::Column::Status.eq(DealStatus::Published.code()))
+        .filter(deal::Column::EndsOn.gte(deals::today()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect())
+}

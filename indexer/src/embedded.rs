@@ -1,0 +1,754 @@
+//! The embedded search engine: one tantivy index per kind in the data dir, used when no
+//! Meilisearch is configured.
+//!
+//! It honours the shared [`settings`] as closely as tantivy allows: searchable attributes are
+//! text fields boosted by priority (stemmed English), each query word matches exactly, by
+//! prefix (the last word) or within the typo budget (fuzzy terms), synonyms expand to
+//! alternatives, keyword attributes are facet fields (filters and counts), numeric attributes
+//! are fast fields (ranges and sorts). Writes commit and reload before they return, so a
+//! document is searchable when `upsert` returns. One process at a time may write an index
+//! (tantivy holds a lock file).
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use serde_json::Value as Json;
+use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order as TOrder, ReloadPolicy, TantivyDocument,
+    Term,
+};
+
+use crate::highlight::{highlight, words};
+use crate::settings::{self, SYNONYMS, typo_budget};
+use crate::{
+    Documents, FacetCount, FacetDistribution, Filter, Highlight, Hit, Kind, Order, SearchEngine,
+    SearchError, SearchQuery, SearchResult, SearchResults, Sort,
+};
+
+const WRITER_MEMORY: usize = 50_000_000;
+/// Bump when the tantivy schema changes: an index of another version is rebuilt empty and
+/// refilled from the database by `becta reindex` (or the outbox).
+const SCHEMA_VERSION: &str = "1";
+
+fn internal(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Internal(e.to_string())
+}
+
+/// Numeric attributes stored as floats; the others are integers.
+const FLOAT_ATTRIBUTES: &[&str] = &["rating_average"];
+
+/// Attributes shown with highlights.
+fn highlighted(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Products => &["name", "summary"],
+        Kind::Deals => &["title", "summary"],
+    }
+}
+
+/// The tantivy fields of one kind, by document attribute.
+struct Fields {
+    id: Field,
+    version: Field,
+    /// Searchable text fields with their boosts, in priority order.
+    text: Vec<(&'static str, Field, f32)>,
+    keyword: HashMap<&'static str, Field>,
+    boolean: HashMap<&'static str, Field>,
+    numeric: HashMap<&'static str, Field>,
+}
+
+fn schema(kind: Kind) -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let id = b.add_text_field("id", STRING | STORED);
+    let version = b.add_i64_field("version", STORED | FAST);
+    let searchable = settings::searchable(kind);
+    let text = searchable
+        .iter()
+        .enumerate()
+        .map(|(i, attr)| {
+            let indexing = TextFieldIndexing::default()
+                .set_tokenizer("en_stem")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+            let mut opts = TextOptions::default().set_indexing_options(indexing);
+            if highlighted(kind).contains(attr) {
+                opts = opts.set_stored();
+            }
+            let boost = match i {
+                0 => 3.0,
+                1 => 2.0,
+                2 => 1.5,
+                _ if i + 1 == searchable.len() => 0.7,
+                _ => 1.0,
+            };
+            (*attr, b.add_text_field(&format!("t_{attr}"), opts), boost)
+        })
+        .collect();
+    let keyword = settings::keyword_attributes(kind)
+        .iter()
+        .map(|a| {
+            (
+                *a,
+                b.add_facet_field(&format!("k_{a}"), FacetOptions::default()),
+            )
+        })
+        .collect();
+    let boolean = settings::boolean_attributes(kind)
+        .iter()
+        .map(|a| {
+            (
+                *a,
+                b.add_facet_field(&format!("b_{a}"), FacetOptions::default()),
+            )
+        })
+        .collect();
+    let numeric = settings::numeric_attributes(kind)
+        .iter()
+        .map(|a| {
+            let name = format!("n_{a}");
+            let f = if FLOAT_ATTRIBUTES.contains(a) {
+                b.add_f64_field(&name, INDEXED | FAST)
+            } else {
+                b.add_i64_field(&name, INDEXED | FAST)
+            };
+            (*a, f)
+        })
+        .collect();
+    (
+        b.build(),
+        Fields {
+            id,
+            version,
+            text,
+            keyword,
+            boolean,
+            numeric,
+        },
+    )
+}
+
+fn facet(value: &str) -> Facet {
+    Facet::from_path([value])
+}
+
+fn strings(v: Option<&Json>) -> Vec<String> {
+    match v {
+        Some(Json::String(s)) => vec![s.clone()],
+        Some(Json::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// A document as tantivy fields, from its JSON form (attribute names as in the settings).
+fn to_tantivy(fields: &Fields, doc: &Json) -> SearchResult<(String, i64, TantivyDocument)> {
+    let id = doc
+        .get("id")
+        .and_then(Json::as_str)
+        .ok_or_else(|| internal("document without id"))?
+        .to_owned();
+    let version = doc.get("version").and_then(Json::as_i64).unwrap_or(0);
+    let mut t = TantivyDocument::default();
+    t.add_text(fields.id, &id);
+    t.add_i64(fields.version, version);
+    for (attr, field, _) in &fields.text {
+        for s in strings(doc.get(*attr)) {
+            t.add_text(*field, s);
+        }
+    }
+    for (attr, field) in &fields.keyword {
+        for s in strings(doc.get(*attr)) {
+            t.add_facet(*field, facet(&s));
+        }
+    }
+    for (attr, field) in &fields.boolean {
+        let v = doc.get(*attr).and_then(Json::as_bool).unwrap_or(false);
+        t.add_facet(*field, facet(if v { "true" } else { "false" }));
+    }
+    for (attr, field) in &fields.numeric {
+        if FLOAT_ATTRIBUTES.contains(attr) {
+            t.add_f64(*field, doc.get(*attr).and_then(Json::as_f64).unwrap_or(0.0));
+        } else {
+            t.add_i64(*field, doc.get(*attr).and_then(Json::as_i64).unwrap_or(0));
+        }
+    }
+    Ok((id, version, t))
+}
+
+/// One kind's index, its writer and reader.
+struct Shard {
+    kind: Kind,
+    index: Index,
+    writer: Mutex<IndexWriter>,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl Shard {
+    fn open(kind: Kind, dir: &Path) -> SearchResult<Shard> {
+        std::fs::create_dir_all(dir).map_err(internal)?;
+        let version_file = dir.join("SCHEMA_VERSION");
+        let current = std::fs::read_to_string(&version_file).unwrap_or_default();
+        if current.trim() != SCHEMA_VERSION {
+            // Another schema (or none): start this index afresh.
+            std::fs::remove_dir_all(dir).map_err(internal)?;
+            std::fs::create_dir_all(dir).map_err(internal)?;
+            std::fs::write(&version_file, SCHEMA_VERSION).map_err(internal)?;
+        }
+        let (schema, fields) = schema(kind);
+        let index = Index::open_or_create(MmapDirectory::open(dir).map_err(internal)?, schema)
+            .map_err(internal)?;
+        let writer = index
+            .writer_with_num_threads(1, WRITER_MEMORY)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => SearchError::Unavailable(format!(
+                    "the embedded index at {} is in use by another process",
+                    dir.display()
+                )),
+                e => internal(e),
+            })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(internal)?;
+        Ok(Shard {
+            kind,
+            index,
+            writer: Mutex::new(writer),
+            reader,
+            fields,
+        })
+    }
+
+    /// The stored version of a document, if indexed.
+    fn version_of(&self, searcher: &tantivy::Searcher, id: &str) -> SearchResult<Option<i64>> {
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(1).order_by_score())
+            .map_err(internal)?;
+        let Some((_, addr)) = top.first() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(*addr).map_err(internal)?;
+        Ok(doc.get_first(self.fields.version).and_then(|v| v.as_i64()))
+    }
+
+    fn upsert(&self, docs: Vec<Json>) -> SearchResult<()> {
+        // Keep only the newest version of each id within the batch.
+        let mut newest: HashMap<String, (i64, TantivyDocument)> = HashMap::new();
+        for d in &docs {
+            let (id, version, t) = to_tantivy(&self.fields, d)?;
+            match newest.get(&id) {
+                Some((v, _)) if *v > version => {}
+                _ => {
+                    newest.insert(id, (version, t));
+                }
+            }
+        }
+        let writer = self
+            .writer
+            .lock()
+            .map_err(|_| internal("index writer lock poisoned"))?;
+        let searcher = self.reader.searcher();
+        for (id, (version, doc)) in newest {
+            if self
+                .version_of(&searcher, &id)?
+                .is_some_and(|stored| stored > version)
+            {
+                continue;
+            }
+            writer.delete_term(Term::from_field_text(self.fields.id, &id));
+            writer.add_document(doc).map_err(internal)?;
+        }
+        drop(writer);
+        self.commit()
+    }
+
+    fn delete(&self, ids: &[String]) -> SearchResult<()> {
+        let writer = self
+            .writer
+            .lock()
+            .map_err(|_| internal("index writer lock poisoned"))?;
+        for id in ids {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        drop(writer);
+        self.commit()
+    }
+
+    fn commit(&self) -> SearchResult<()> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| internal("index writer lock poisoned"))?;
+        writer.commit().map_err(internal)?;
+        drop(writer);
+        self.reader.reload().map_err(internal)
+    }
+
+    fn text_terms(&self, field: Field, text: &str) -> SearchResult<Vec<Term>> {
+        let mut analyzer = self.index.tokenizer_for_field(field).map_err(internal)?;
+        let mut stream = analyzer.token_stream(text);
+        let mut terms = Vec::new();
+        while let Some(token) = stream.next() {
+            terms.push(Term::from_field_text(field, &token.text));
+        }
+        Ok(terms)
+    }
+
+    /// A query word in every searchable field: exact (stemmed), within the typo budget, and as
+    /// a prefix when it is the last word being typed.
+    fn word_query(&self, word: &str, is_last: bool) -> SearchResult<Box<dyn Query>> {
+        let budget = typo_budget(word.chars().count());
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (_, field, boost) in &self.fields.text {
+            for term in self.text_terms(*field, word)? {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                        *boost,
+                    )),
+                ));
+                if budget > 0 {
+                    let fuzzy = FuzzyTermQuery::new(term.clone(), budget, true);
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.5)),
+                    ));
+                }
+            }
+            if is_last && word.len() >= 2 {
+                let prefix =
+                    FuzzyTermQuery::new_prefix(Term::from_field_text(*field, word), 0, true);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(prefix), boost * 0.6)),
+                ));
+            }
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// A phrase (a multi-word synonym) in any searchable field.
+    fn phrase_query(&self, phrase: &str) -> SearchResult<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (_, field, boost) in &self.fields.text {
+            let terms = self.text_terms(*field, phrase)?;
+            let q: Box<dyn Query> = match terms.len() {
+                0 => continue,
+                1 => Box::new(TermQuery::new(
+                    terms[0].clone(),
+                    IndexRecordOption::WithFreqs,
+                )),
+                _ => Box::new(PhraseQuery::new(terms)),
+            };
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(q, *boost))));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Every query word (or synonym span) must match somewhere.
+    fn text_query(&self, text: &str) -> SearchResult<Option<Box<dyn Query>>> {
+        let ws = words(text);
+        if ws.is_empty() {
+            return Ok(None);
+        }
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut i = 0;
+        while i < ws.len() {
+            // The longest synonym phrase starting here, if any.
+            let span = SYNONYMS
+                .iter()
+                .flat_map(|group| group.iter().map(move |m| (group, *m)))
+                .filter_map(|(group, member)| {
+                    let mw = words(member);
+                    (ws.len() >= i + mw.len() && ws[i..i + mw.len()] == mw[..]).then_some((
+                        group,
+                        mw.len(),
+                        member,
+                    ))
+                })
+                .max_by_key(|(_, n, _)| *n);
+            match span {
+                Some((group, n, member)) => {
+                    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                    let own: Vec<(Occur, Box<dyn Query>)> = ws[i..i + n]
+                        .iter()
+                        .enumerate()
+                        .map(|(k, w)| Ok((Occur::Must, self.word_query(w, i + k + 1 == ws.len())?)))
+                        .collect::<SearchResult<_>>()?;
+                    alternatives.push((Occur::Should, Box::new(BooleanQuery::new(own))));
+                    for other in group.iter().filter(|m| **m != member) {
+                        alternatives.push((Occur::Should, self.phrase_query(other)?));
+                    }
+                    must.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+                    i += n;
+                }
+                None => {
+                    must.push((Occur::Must, self.word_query(&ws[i], i + 1 == ws.len())?));
+                    i += 1;
+                }
+            }
+        }
+        Ok(Some(Box::new(BooleanQuery::new(must))))
+    }
+
+    fn facet_term_query(field: Field, value: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_facet(field, &facet(value)),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    fn filter_query(&self, filter: &Filter) -> SearchResult<Box<dyn Query>> {
+        settings::check_filter(self.kind, filter)?;
+        let missing =
+            |a: &str| SearchError::Invalid(format!("`{a}` is not an attribute of this index"));
+        Ok(match filter {
+            Filter::AnyOf(attr, values) => {
+                let field = *self.fields.keyword.get(attr).ok_or_else(|| missing(attr))?;
+                Box::new(BooleanQuery::new(
+                    values
+                        .iter()
+                        .map(|v| (Occur::Should, Self::facet_term_query(field, v)))
+                        .collect(),
+                ))
+            }
+            Filter::AllOf(attr, values) => {
+                let field = *self.fields.keyword.get(attr).ok_or_else(|| missing(attr))?;
+                if values.is_empty() {
+                    Box::new(AllQuery)
+                } else {
+                    Box::new(BooleanQuery::new(
+                        values
+                            .iter()
+                            .map(|v| (Occur::Must, Self::facet_term_query(field, v)))
+                            .collect(),
+                    ))
+                }
+            }
+            Filter::Is(attr, value) => {
+                let field = *self.fields.boolean.get(attr).ok_or_else(|| missing(attr))?;
+                Self::facet_term_query(field, if *value { "true" } else { "false" })
+            }
+            Filter::Range(attr, min, max) => {
+                let field = *self.fields.numeric.get(attr).ok_or_else(|| missing(attr))?;
+                let float = FLOAT_ATTRIBUTES.contains(attr);
+                let term = |v: f64, up: bool| {
+                    if float {
+                        Term::from_field_f64(field, v)
+                    } else {
+                        let v = if up { v.floor() } else { v.ceil() };
+                        Term::from_field_i64(field, v as i64)
+                    }
+                };
+                let lower = min.map_or(Bound::Unbounded, |v| Bound::Included(term(v, false)));
+                let upper = max.map_or(Bound::Unbounded, |v| Bound::Included(term(v, true)));
+                Box::new(RangeQuery::new(lower, upper))
+            }
+        })
+    }
+
+    fn search(&self, q: &SearchQuery) -> SearchResult<SearchResults> {
+        let started = Instant::now();
+        let text = self.text_query(&q.text)?;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(t) = text {
+            clauses.push((Occur::Must, t));
+        }
+        for f in &q.filters {
+            // Filters restrict without adding to the score.
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(self.filter_query(f)?, 0.0)),
+            ));
+        }
+        let query: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        let searcher = self.reader.searcher();
+
+        let mut collectors = MultiCollector::new();
+        let count = collectors.add_collector(Count);
+        let mut facet_handles = Vec::new();
+        for attr in &q.facets {
+            let name = if self.fields.keyword.contains_key(attr) {
+                format!("k_{attr}")
+            } else if self.fields.boolean.contains_key(attr) {
+                format!("b_{attr}")
+            } else {
+                return Err(SearchError::Invalid(format!(
+                    "`{attr}` has no facet counts"
+                )));
+            };
+            let mut fc = FacetCollector::for_field(name);
+            fc.add_facet("/");
+            facet_handles.push((*attr, collectors.add_collector(fc)));
+        }
+        let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
+        let (scored, mut fruits): (Vec<(Option<f64>, DocAddress)>, _) = match q.sort {
+            Sort::Relevance => {
+                let handle = collectors.add_collector(top.order_by_score());
+                let mut fruits = searcher.search(&query, &collectors).map_err(internal)?;
+                let hits = handle.extract(&mut fruits);
+                (
+                    hits.into_iter()
+                        .map(|(s, a)| (Some(f64::from(s)), a))
+                        .collect(),
+                    fruits,
+                )
+            }
+            Sort::By(attr, order) => {
+                if !self.fields.numeric.contains_key(attr) {
+                    return Err(SearchError::Invalid(format!("cannot sort by `{attr}`")));
+                }
+                let o = if order == Order::Asc {
+                    TOrder::Asc
+                } else {
+                    TOrder::Desc
+                };
+                let name = format!("n_{attr}");
+                if FLOAT_ATTRIBUTES.contains(&attr) {
+                    let handle = collectors.add_collector(top.order_by_fast_field::<f64>(name, o));
+                    let mut fruits = searcher.search(&query, &collectors).map_err(internal)?;
+                    let hits = handle.extract(&mut fruits);
+                    (hits.into_iter().map(|(_, a)| (None, a)).collect(), fruits)
+                } else {
+                    let handle = collectors.add_collector(top.order_by_fast_field::<i64>(name, o));
+                    let mut fruits = searcher.search(&query, &collectors).map_err(internal)?;
+                    let hits = handle.extract(&mut fruits);
+                    (hits.into_iter().map(|(_, a)| (None, a)).collect(), fruits)
+                }
+            }
+        };
+        let total_hits = count.extract(&mut fruits) as u64;
+        let facets = facet_handles
+            .into_iter()
+            .map(|(attr, handle)| {
+                let counts = handle.extract(&mut fruits);
+                let mut values: Vec<FacetCount> = counts
+                    .get("/")
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(f, n)| FacetCount {
+                        value: f
+                            .to_path()
+                            .last()
+                            .map(|s| (*s).to_owned())
+                            .unwrap_or_default(),
+                        count: n,
+                    })
+                    .collect();
+                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+                FacetDistribution {
+                    field: attr.to_owned(),
+                    values,
+                }
+            })
+            .collect();
+
+        let max_score = scored
+            .iter()
+            .filter_map(|(s, _)| *s)
+            .fold(0.0_f64, f64::max);
+        let qwords = words(&q.text);
+        let mut hits = Vec::with_capacity(scored.len());
+        for (score, addr) in scored {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(internal)?;
+            let id = doc
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let mut highlights = Vec::new();
+            if !qwords.is_empty() {
+                for (attr, field, _) in &self.fields.text {
+                    if !highlighted(self.kind).contains(attr) {
+                        continue;
+                    }
+                    if let Some(snippet) = doc
+                        .get_first(*field)
+                        .and_then(|v| v.as_str())
+                        .and_then(|t| highlight(t, &qwords))
+                    {
+                        highlights.push(Highlight {
+                            field: (*attr).to_owned(),
+                            snippet,
+                        });
+                    }
+                }
+            }
+            let score = score.map(|s| if max_score > 0.0 { s / max_score } else { 0.0 });
+            hits.push(Hit {
+                id,
+                score,
+                highlights,
+            });
+        }
+        Ok(SearchResults {
+            total_hits,
+            hits,
+            facets,
+            processing_time_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+}
+
+/// The embedded engine: products and deals indexes under `<data dir>/search`.
+pub struct EmbeddedEngine {
+    root: PathBuf,
+    products: RwLock<Arc<Shard>>,
+    deals: RwLock<Arc<Shard>>,
+}
+
+impl EmbeddedEngine {
+    /// Opens (or creates) the indexes under `root`.
+    pub fn open(root: impl Into<PathBuf>) -> SearchResult<Self> {
+        let root = root.into();
+        let products = Shard::open(Kind::Products, &root.join(Kind::Products.index_name()))?;
+        let deals = Shard::open(Kind::Deals, &root.join(Kind::Deals.index_name()))?;
+        Ok(EmbeddedEngine {
+            root,
+            products: RwLock::new(Arc::new(products)),
+            deals: RwLock::new(Arc::new(deals)),
+        })
+    }
+
+    fn shard(&self, kind: Kind) -> SearchResult<Arc<Shard>> {
+        let lock = match kind {
+            Kind::Products => &self.products,
+            Kind::Deals => &self.deals,
+        };
+        lock.read()
+            .map(|s| s.clone())
+            .map_err(|_| internal("index lock poisoned"))
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        kind: Kind,
+        f: impl FnOnce(&Shard) -> SearchResult<T> + Send + 'static,
+    ) -> SearchResult<T> {
+        let shard = self.shard(kind)?;
+        tokio::task::spawn_blocking(move || f(&shard))
+            .await
+            .map_err(internal)?
+    }
+}
+
+fn to_json(docs: Documents) -> SearchResult<Vec<Json>> {
+    match docs {
+        Documents::Products(d) => d
+            .into_iter()
+            .map(|d| serde_json::to_value(d).map_err(internal))
+            .collect(),
+        Documents::Deals(d) => d
+            .into_iter()
+            .map(|d| serde_json::to_value(d).map_err(internal))
+            .collect(),
+    }
+}
+
+#[async_trait::async_trait]
+impl SearchEngine for EmbeddedEngine {
+    fn name(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn prepare(&self) -> SearchResult<()> {
+        Ok(())
+    }
+
+    async fn upsert(&self, docs: Documents) -> SearchResult<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let kind = docs.kind();
+        let json = to_json(docs)?;
+        self.blocking(kind, move |s| s.upsert(json)).await
+    }
+
+    async fn delete(&self, kind: Kind, ids: &[String]) -> SearchResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids = ids.to_vec();
+        self.blocking(kind, move |s| s.delete(&ids)).await
+    }
+
+    async fn search(&self, kind: Kind, query: &SearchQuery) -> SearchResult<SearchResults> {
+        let query = query.clone();
+        self.blocking(kind, move |s| s.search(&query)).await
+    }
+
+    async fn count(&self, kind: Kind) -> SearchResult<u64> {
+        self.blocking(kind, |s| Ok(s.reader.searcher().num_docs()))
+            .await
+    }
+
+    async fn rebuild(&self, docs: Documents) -> SearchResult<()> {
+        let kind = docs.kind();
+        let json = to_json(docs)?;
+        let live = self.root.join(kind.index_name());
+        let aside = self.root.join(format!("{}.next", kind.index_name()));
+        let old = self.root.join(format!("{}.old", kind.index_name()));
+        let built = tokio::task::spawn_blocking(move || -> SearchResult<()> {
+            let _ = std::fs::remove_dir_all(&aside);
+            let shard = Shard::open(kind, &aside)?;
+            for chunk in json.chunks(5_000) {
+                let writer = shard
+                    .writer
+                    .lock()
+                    .map_err(|_| internal("index writer lock poisoned"))?;
+                for d in chunk {
+                    writer
+                        .add_document(to_tantivy(&shard.fields, d)?.2)
+                        .map_err(internal)?;
+                }
+                drop(writer);
+                shard.commit()?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(internal)?;
+        built?;
+        // Swap under the write lock: searches in flight keep the old index until they finish.
+        let lock = match kind {
+            Kind::Products => &self.products,
+            Kind::Deals => &self.deals,
+        };
+        let mut guard = lock.write().map_err(|_| internal("index lock poisoned"))?;
+        let aside = self.root.join(format!("{}.next", kind.index_name()));
+        let _ = std::fs::remove_dir_all(&old);
+        std::fs::rename(&live, &old).map_err(internal)?;
+        std::fs::rename(&aside, &live).map_err(internal)?;
+        *guard = Arc::new(Shard::open(kind, &live)?);
+        drop(guard);
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
+    }
+
+    async fn health(&self) -> SearchResult<()> {
+        self.shard(Kind::Products).map(drop)
+    }
+}

@@ -1,0 +1,72 @@
+//! A switch in front of the real search engine: while off, every call fails as an unreachable
+//! engine does. It injects an outage; the engine behind it is the real one.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use becta_indexer::{
+    Documents, Engine, Kind, SearchEngine, SearchError, SearchQuery, SearchResult, SearchResults,
+};
+
+pub struct Switch {
+    inner: Engine,
+    up: AtomicBool,
+}
+
+impl Switch {
+    pub fn new(inner: Engine) -> Arc<Switch> {
+        Arc::new(Switch {
+            inner,
+            up: AtomicBool::new(true),
+        })
+    }
+
+    pub fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
+    }
+
+    fn check(&self) -> SearchResult<()> {
+        if self.up.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(SearchError::Unavailable(
+                "connection refused (outage injected by the test)".into(),
+            ))
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl SearchEngine for Switch {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    async fn prepare(&self) -> SearchResult<()> {
+        self.check()?;
+        self.inner.prepare().await
+    }
+    async fn upsert(&self, docs: Documents) -> SearchResult<()> {
+        self.check()?;
+        self.inner.upsert(docs).await
+    }
+    async fn delete(&self, kind: Kind, ids: &[String]) -> SearchResult<()> {
+        self.check()?;
+        self.inner.delete(kind, ids).await
+    }
+    async fn search(&self, kind: Kind, query: &SearchQuery) -> SearchResult<SearchResults> {
+        self.check()?;
+        self.inner.search(kind, query).await
+    }
+    async fn count(&self, kind: Kind) -> SearchResult<u64> {
+        self.check()?;
+        self.inner.count(kind).await
+    }
+    async fn rebuild(&self, docs: Documents) -> SearchResult<()> {
+        self.check()?;
+        self.inner.rebuild(docs).await
+    }
+    async fn health(&self) -> SearchResult<()> {
+        self.check()?;
+        self.inner.health().await
+    }
+}

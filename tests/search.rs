@@ -1,0 +1,486 @@
+//! Search as a buyer uses it, and the outbox that keeps it in step with the database.
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::Result;
+use becta_domain::catalogue::products;
+use becta_domain::db;
+use becta_domain::entity::{product, product_category, product_facet, search_outbox};
+use becta_domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use becta_domain::vocab::ProductStatus;
+use becta_indexer::worker::Worker;
+use becta_indexer::{Kind, SearchQuery};
+use serde_json::{Value, json};
+
+use crate::common::fixture::{self, PUBLIC_PRODUCTS};
+use crate::common::outage::Switch;
+use crate::common::{
+    error_codes, spawn_app, spawn_app_with, spawn_app_with_engine, spawn_seeded_app,
+};
+
+const SEARCH: &str = "query($q: String, $filter: ProductSearchFilter, $sort: ProductSort, $first: Int, $offset: Int) {
+  searchProducts(query: $q, filter: $filter, sort: $sort, first: $first, offset: $offset) {
+    totalHits processingTimeMs
+    hits { score highlights { field snippet } product { id name pricePence } }
+    facets { field values { value count } }
+  }
+}";
+
+fn hit_names(v: &Value) -> Vec<String> {
+    v["hits"]
+        .as_array()
+        .map(|hits| {
+            hits.iter()
+                .filter_map(|h| {
+                    h["product"]["name"]
+                        .as_str()
+                        .or_else(|| h["deal"]["title"].as_str())
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn facet(v: &Value, field: &str) -> BTreeMap<String, u64> {
+    v["facets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["field"] == field)
+        .flat_map(|f| f["values"].as_array().cloned().unwrap_or_default())
+        .filter_map(|x| Some((x["value"].as_str()?.to_owned(), x["count"].as_u64()?)))
+        .collect()
+}
+
+#[tokio::test]
+async fn misspelt_searches_still_find_the_right_records() -> Result<()> {
+    let app = spawn_seeded_app().await?;
+    app.wait_for_search().await?;
+    let q = "query($q: String) { searchProducts(query: $q, first: 20) { totalHits
+        hits { highlights { snippet } product { name summary description supplier { name } } }
+        facets { field values { value count } } } }";
+    let data = app.data(q, json!({ "q": "chromebok" })).await?;
+    let r = &data["searchProducts"];
+    let names = hit_names(r);
+    // Name matches rank first; every hit mentions Chromebooks somewhere.
+    assert!(
+        names.len() >= 5 && names[..5].iter().all(|n| n.contains("Chromebook")),
+        "{names:?}"
+    );
+    for h in r["hits"].as_array().into_iter().flatten() {
+        assert!(
+            h["product"]
+                .to_string()
+                .to_lowercase()
+                .contains("chromebook"),
+            "{h}"
+        );
+    }
+    assert!(
+        r["hits"][0]["highlights"]
+            .to_string()
+            .contains("<em>Chromebook"),
+        "{}",
+        r["hits"][0]
+    );
+    assert!(
+        facet(r, "platforms").contains_key("CHROMEOS"),
+        "facets come with the hits"
+    );
+
+    let data = app.data(q, json!({ "q": "safegarding" })).await?;
+    let names = hit_names(&data["searchProducts"]);
+    assert!(
+        names.first().is_some_and(|n| n.contains("Safeguarding")),
+        "{names:?}"
+    );
+    for h in data["searchProducts"]["hits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        assert!(
+            h["product"]
+                .to_string()
+                .to_lowercase()
+                .contains("safeguard"),
+            "{h}"
+        );
+    }
+
+    let deals = app
+        .data("{ searchDeals(query: \"interactve panel\", first: 3) { totalHits hits { deal { title summary } } } }", json!({}))
+        .await?;
+    let first = &deals["searchDeals"]["hits"][0]["deal"];
+    assert!(
+        first.to_string().to_lowercase().contains("interactive"),
+        "{deals}"
+    );
+
+    // Synonyms: "MIS" finds "management information system", and the other way round.
+    let mis = app
+        .data(
+            "{ searchDeals(query: \"MIS\") { hits { deal { title } } } }",
+            json!({}),
+        )
+        .await?;
+    assert!(
+        hit_names(&mis["searchDeals"])
+            .iter()
+            .any(|t| t.contains("Management Information")),
+        "{mis}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn facet_counts_equal_the_database_counts() -> Result<()> {
+    let app = spawn_seeded_app().await?;
+    app.wait_for_search().await?;
+    let approved: HashSet<_> = product::Entity::find()
+        .filter(product::Column::Status.eq("approved"))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let mut key_stages: BTreeMap<String, u64> = BTreeMap::new();
+    let mut badges: BTreeMap<String, u64> = BTreeMap::new();
+    for f in product_facet::Entity::find().all(&app.db).await? {
+        if !approved.contains(&f.product_id) {
+            continue;
+        }
+        match f.facet.as_str() {
+            "key_stage" => *key_stages.entry(f.value.to_uppercase()).or_default() += 1,
+            "badge" => *badges.entry(f.value.to_uppercase()).or_default() += 1,
+            _ => {}
+        }
+    }
+    let mut categories: BTreeMap<String, u64> = BTreeMap::new();
+    for c in product_category::Entity::find().all(&app.db).await? {
+        if approved.contains(&c.product_id) {
+            *categories.entry(c.category_slug).or_default() += 1;
+        }
+    }
+    let data = app.data(SEARCH, json!({ "first": 1 })).await?;
+    let r = &data["searchProducts"];
+    assert_eq!(r["totalHits"].as_u64(), Some(approved.len() as u64));
+    assert_eq!(facet(r, "keyStages"), key_stages);
+    assert_eq!(facet(r, "badges"), badges);
+    assert_eq!(facet(r, "categories"), categories);
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_filters_combine_and_hidden_products_never_show() -> Result<()> {
+    let app = spawn_app().await?;
+    fixture::load(&app.db).await?;
+    app.wait_for_search().await?;
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (json!({}), PUBLIC_PRODUCTS.to_vec()),
+        (
+            json!({ "keyStages": ["KS2"] }),
+            vec!["Alpha Times Tables", "Beta Safeguard"],
+        ),
+        (
+            json!({ "phase": "PRIMARY" }),
+            vec!["Alpha Phonics", "Alpha Times Tables", "Beta Safeguard"],
+        ),
+        (
+            json!({ "keyStages": ["KS1", "KS5"] }),
+            vec![
+                "Alpha Phonics",
+                "Alpha Sixth Form Tracker",
+                "Beta Safeguard",
+            ],
+        ),
+        (
+            json!({ "platforms": ["CHROMEOS"] }),
+            vec!["Alpha Times Tables"],
+        ),
+        (
+            json!({ "maxPricePence": 300 }),
+            vec!["Alpha Phonics", "Alpha Times Tables"],
+        ),
+        (
+            json!({ "badges": ["DATA_PROTECTION", "SAFEGUARDING"] }),
+            vec!["Alpha Phonics", "Beta Safeguard"],
+        ),
+        (
+            json!({ "keyStages": ["KS1", "KS2"], "categories": ["curriculum_content"], "maxPricePence": 200, "badges": ["DATA_PROTECTION"] }),
+            vec!["Alpha Times Tables"],
+        ),
+        (
+            json!({ "categories": ["assessment"] }),
+            vec!["Alpha Sixth Form Tracker"],
+        ),
+    ];
+    for (filter, expected) in cases {
+        let data = app
+            .data(
+                SEARCH,
+                json!({ "filter": filter, "sort": "PRICE_LOW_TO_HIGH", "first": 50 }),
+            )
+            .await?;
+        let mut names = hit_names(&data["searchProducts"]);
+        names.sort();
+        assert_eq!(names, expected, "filter {filter}");
+        assert_eq!(
+            data["searchProducts"]["totalHits"],
+            expected.len(),
+            "filter {filter}"
+        );
+    }
+    let data = app.data(SEARCH, json!({ "q": "Beta" })).await?;
+    assert_eq!(
+        hit_names(&data["searchProducts"]),
+        ["Beta Safeguard"],
+        "drafts and rejected listings stay hidden"
+    );
+
+    let sorted = app
+        .data(SEARCH, json!({ "sort": "PRICE_HIGH_TO_LOW" }))
+        .await?;
+    let prices: Vec<i64> = sorted["searchProducts"]["hits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["product"]["pricePence"].as_i64())
+        .collect();
+    assert_eq!(prices, [250_000, 90_000, 300, 150]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn paging_with_offset_lists_every_match_once() -> Result<()> {
+    let app = spawn_seeded_app().await?;
+    app.wait_for_search().await?;
+    let mut seen = Vec::new();
+    let mut total = 0;
+    for page in 0..20 {
+        let data = app
+            .data(
+                SEARCH,
+                json!({ "first": 50, "offset": page * 50, "sort": "NEWEST" }),
+            )
+            .await?;
+        let r = &data["searchProducts"];
+        total = r["totalHits"].as_u64().unwrap_or_default();
+        let ids: Vec<String> = r["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h["product"]["id"].as_str().map(str::to_owned))
+            .collect();
+        if ids.is_empty() {
+            break;
+        }
+        seen.extend(ids);
+    }
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "a product was listed twice");
+    assert_eq!(seen.len() as u64, total);
+    assert!(total >= 300);
+    Ok(())
+}
+
+#[tokio::test]
+async fn unpublishing_a_product_removes_it_from_search() -> Result<()> {
+    let app = spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    app.wait_for_search().await?;
+    let found = app.data(SEARCH, json!({ "q": "safeguard" })).await?;
+    assert_eq!(hit_names(&found["searchProducts"]), ["Beta Safeguard"]);
+
+    let tx = db::begin_write(&app.db).await?;
+    products::set_status(&tx, f.products["Beta Safeguard"], ProductStatus::Withdrawn).await?;
+    db::commit(tx).await?;
+    app.wait_for_search().await?;
+    let gone = app.data(SEARCH, json!({ "q": "safeguard" })).await?;
+    assert_eq!(gone["searchProducts"]["totalHits"], 0, "{gone}");
+
+    let tx = db::begin_write(&app.db).await?;
+    products::set_status(&tx, f.products["Beta Draft Thing"], ProductStatus::Approved).await?;
+    db::commit(tx).await?;
+    app.wait_for_search().await?;
+    let published = app.data(SEARCH, json!({ "q": "draft thing" })).await?;
+    assert_eq!(
+        hit_names(&published["searchProducts"]),
+        ["Beta Draft Thing"]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn writes_succeed_while_search_is_down_and_the_index_catches_up() -> Result<()> {
+    let mut switch = None;
+    let app = spawn_app_with_engine(false, &[], |engine| {
+        let s = Switch::new(engine);
+        switch = Some(s.clone());
+        s
+    })
+    .await?;
+    let switch = switch.ok_or_else(|| anyhow::anyhow!("engine not wrapped"))?;
+    switch.set_up(false);
+
+    fixture::load(&app.db).await?; // committed writes while the engine is down
+    let ready: Value = app
+        .client
+        .get(format!("{}/readyz", app.url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(ready["status"], "degraded");
+    assert!(ready["searchOutbox"]["pending"].as_u64() > Some(0));
+    let v = app.gql(SEARCH, json!({ "q": "phonics" })).await?;
+    assert_eq!(error_codes(&v), ["UNAVAILABLE"], "{v}");
+    // The catalogue itself still answers from the database.
+    let listed = app.data("{ products { totalCount } }", json!({})).await?;
+    assert_eq!(listed["products"]["totalCount"], 4);
+
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let failed = search_outbox::Entity::find()
+        .filter(search_outbox::Column::Attempts.gt(0))
+        .all(&app.db)
+        .await?;
+    assert!(
+        !failed.is_empty() && failed.iter().all(|r| r.processed_at.is_none()),
+        "failed rows stay pending"
+    );
+
+    switch.set_up(true);
+    app.wait_for_search().await?;
+    let data = app.data(SEARCH, json!({ "first": 50 })).await?;
+    let mut names = hit_names(&data["searchProducts"]);
+    names.sort();
+    assert_eq!(names, PUBLIC_PRODUCTS, "nothing lost");
+    let ready: Value = app
+        .client
+        .get(format!("{}/readyz", app.url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(ready["status"], "ready");
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_workers_over_one_outbox_apply_every_change_exactly_once() -> Result<()> {
+    // The server's own worker is off: two workers share the outbox.
+    let app = spawn_app_with(true, &[("BECTA_INDEXER", "false")]).await?;
+    let ids: Vec<_> = product::Entity::find()
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    // Withdraw every fifth product and republish every tenth: later rows supersede earlier ones.
+    for (i, id) in ids.iter().enumerate().filter(|(i, _)| i % 5 == 0) {
+        let tx = db::begin_write(&app.db).await?;
+        products::set_status(&tx, *id, ProductStatus::Withdrawn).await?;
+        if i % 10 == 0 {
+            products::set_status(&tx, *id, ProductStatus::Approved).await?;
+        }
+        db::commit(tx).await?;
+    }
+    let rows = search_outbox::Entity::find().all(&app.db).await?.len();
+    let a = Worker::new(app.db.clone(), app.search.clone()).with_batch(25);
+    let b = Worker::new(app.db.clone(), app.search.clone()).with_batch(25);
+    let (ra, rb) = tokio::join!(a.drain(), b.drain());
+    let (na, nb) = (ra?, rb?);
+    assert_eq!(na + nb, rows, "every row processed once: {na} + {nb}");
+    let outbox = search_outbox::Entity::find().all(&app.db).await?;
+    assert!(
+        outbox
+            .iter()
+            .all(|r| r.processed_at.is_some() && r.attempts == 1)
+    );
+
+    let public: HashSet<String> = product::Entity::find()
+        .filter(product::Column::Status.eq("approved"))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|p| p.id.to_string())
+        .collect();
+    assert_eq!(app.search.count(Kind::Products).await?, public.len() as u64);
+    let mut q = SearchQuery::new("");
+    q.limit = 1000;
+    let indexed: HashSet<String> = app
+        .search
+        .search(Kind::Products, &q)
+        .await?
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    assert_eq!(indexed, public);
+    Ok(())
+}
+
+#[tokio::test]
+async fn reindex_rebuilds_from_the_database_and_search_keeps_answering() -> Result<()> {
+    let app = spawn_seeded_app().await?;
+    app.wait_for_search().await?;
+    let before = app
+        .data(SEARCH, json!({ "q": "phonics", "first": 100 }))
+        .await?;
+    let done = becta_indexer::worker::reindex(&app.db, &app.search).await?;
+    assert!(done.products >= 300 && done.deals >= 25);
+    assert_eq!(
+        app.search.count(Kind::Products).await?,
+        done.products as u64
+    );
+    let after = app
+        .data(SEARCH, json!({ "q": "phonics", "first": 100 }))
+        .await?;
+    assert_eq!(
+        before["searchProducts"]["totalHits"],
+        after["searchProducts"]["totalHits"]
+    );
+    app.wait_for_search().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn bad_search_arguments_are_bad_user_input() -> Result<()> {
+    let app = spawn_app().await?;
+    for (args, field) in [
+        ("first: 0", "first"),
+        ("first: 101", "first"),
+        ("offset: -1", "offset"),
+        ("offset: 10001", "offset"),
+        ("filter: { maxPricePence: -5 }", "filter.maxPricePence"),
+        ("filter: { minRating: 6 }", "filter.minRating"),
+        ("filter: { supplierId: \"nope\" }", "filter.supplierId"),
+    ] {
+        let v = app
+            .gql(
+                &format!("{{ searchProducts({args}) {{ totalHits }} }}"),
+                json!({}),
+            )
+            .await?;
+        assert_eq!(error_codes(&v), ["BAD_USER_INPUT"], "{args}: {v}");
+        assert_eq!(v["errors"][0]["extensions"]["field"], field, "{args}");
+    }
+    let long = "x".repeat(201);
+    let v = app
+        .gql(
+            "query($q: String) { searchProducts(query: $q) { totalHits } }",
+            json!({ "q": long }),
+        )
+        .await?;
+    assert_eq!(error_codes(&v), ["BAD_USER_INPUT"]);
+    // Hostile text is just text.
+    let v = app
+        .data(
+            "query($q: String) { searchProducts(query: $q) { totalHits } }",
+            json!({ "q": "\" OR 1=1; DROP TABLE products; -- <script>" }),
+        )
+        .await?;
+    assert_eq!(v["searchProducts"]["totalHits"], 0);
+    Ok(())
+}

@@ -1,0 +1,376 @@
+//! One contract, run against every search engine: the embedded one always, Meilisearch when
+//! `MEILISEARCH_URL` names a server (none can be installed on this project's machines).
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use becta_domain::search::{DealDocument, LotDocument};
+use becta_indexer::{Documents, Engine, Filter, Kind, Order, ProductDocument, SearchQuery, Sort};
+
+fn product(
+    id: u8,
+    name: &str,
+    summary: &str,
+    key_stages: &[&str],
+    price: i64,
+    badges: &[&str],
+) -> ProductDocument {
+    ProductDocument {
+        id: format!("00000000-0000-7000-8000-0000000000{id:02}"),
+        name: name.into(),
+        summary: summary.into(),
+        description: format!("{name}. {summary}"),
+        supplier_id: "00000000-0000-7000-8000-000000000099".into(),
+        supplier_name: "Contract Supplier Ltd".into(),
+        categories: vec!["curriculum_content".into()],
+        category_names: vec!["Curriculum content".into()],
+        subjects: vec![],
+        key_stages: key_stages.iter().map(|s| (*s).to_owned()).collect(),
+        platforms: vec!["web".into()],
+        pricing_model: "per_school_per_year".into(),
+        price_pence: price,
+        hosting_location: "uk".into(),
+        cyber_essentials: "none".into(),
+        badges: badges.iter().map(|s| (*s).to_owned()).collect(),
+        rating_average: 0.0,
+        rating_count: 0,
+        trial_available: false,
+        published_at: 1_700_000_000 + i64::from(id),
+        updated_at: 1_700_000_000,
+        version: 10,
+    }
+}
+
+fn products() -> Vec<ProductDocument> {
+    let mut times = product(
+        3,
+        "Times Tables Trainer",
+        "Daily multiplication practice",
+        &["ks2"],
+        300,
+        &[],
+    );
+    times.trial_available = true;
+    times.rating_average = 4.5;
+    times.rating_count = 12;
+    vec![
+        product(
+            1,
+            "Chromebook Monitor",
+            "Web filtering for school devices",
+            &["ks2", "ks3"],
+            500,
+            &["safeguarding"],
+        ),
+        product(
+            2,
+            "Phonics Play",
+            "Letters and sounds games",
+            &["ks1"],
+            100,
+            &[],
+        ),
+        times,
+        product(
+            4,
+            "Safeguarding Log",
+            "Record and act on concerns",
+            &["ks3"],
+            900,
+            &["safeguarding", "data_protection"],
+        ),
+        product(
+            5,
+            "Classroom Laptop Charging",
+            "Secure storage trolleys",
+            &[],
+            700,
+            &[],
+        ),
+    ]
+}
+
+fn deal(id: u8, title: &str, summary: &str, ends_on_days: i64) -> DealDocument {
+    DealDocument {
+        id: format!("00000000-0000-7000-9000-0000000000{id:02}"),
+        title: title.into(),
+        reference: format!("REF-{id}"),
+        provider: "CCS".into(),
+        provider_name: "Crown Commercial Service".into(),
+        summary: summary.into(),
+        description: summary.into(),
+        categories: vec!["audio_visual".into()],
+        category_names: vec!["Audio visual".into()],
+        lots: vec![LotDocument {
+            number: 1,
+            title: "Lot one".into(),
+            suppliers: vec!["Panel Co Ltd".into()],
+        }],
+        lot_titles: vec!["Lot one".into()],
+        supplier_names: vec!["Panel Co Ltd".into()],
+        eligible_org_types: vec!["academy_converter".into()],
+        eligible_phases: vec!["primary".into()],
+        route_to_market: "direct_award".into(),
+        starts_on_days: 19_000,
+        ends_on_days,
+        typical_savings: "10%".into(),
+        typical_savings_bps: 1000,
+        dfe_endorsed: true,
+        updated_at: 1_700_000_000,
+        version: 1,
+    }
+}
+
+fn ids(r: &becta_indexer::SearchResults) -> Vec<u8> {
+    r.hits
+        .iter()
+        .filter_map(|h| h.id[h.id.len() - 2..].parse().ok())
+        .collect()
+}
+
+fn query(text: &str, filters: Vec<Filter>) -> SearchQuery {
+    let mut q = SearchQuery::new(text);
+    q.filters = filters;
+    q.limit = 50;
+    q
+}
+
+async fn contract(engine: Engine) -> Result<()> {
+    engine.prepare().await?;
+    engine.health().await?;
+    engine.upsert(Documents::Products(products())).await?;
+    assert_eq!(engine.count(Kind::Products).await?, 5);
+
+    // Typos, prefixes and synonyms.
+    assert_eq!(
+        ids(&engine
+            .search(Kind::Products, &query("chromebok", vec![]))
+            .await?)
+        .first(),
+        Some(&1)
+    );
+    assert_eq!(
+        ids(&engine
+            .search(Kind::Products, &query("safegarding", vec![]))
+            .await?)
+        .first(),
+        Some(&4)
+    );
+    assert_eq!(
+        ids(&engine
+            .search(Kind::Products, &query("phon", vec![]))
+            .await?),
+        [2]
+    );
+    let laptops = ids(&engine
+        .search(Kind::Products, &query("chromebook", vec![]))
+        .await?);
+    assert!(
+        laptops.contains(&1) && laptops.contains(&5),
+        "chromebook is a synonym of laptop: {laptops:?}"
+    );
+    let hl = engine
+        .search(Kind::Products, &query("chromebok", vec![]))
+        .await?;
+    assert!(
+        hl.hits[0]
+            .highlights
+            .iter()
+            .any(|h| h.snippet.contains("<em>Chromebook</em>")),
+        "{:?}",
+        hl.hits[0]
+    );
+
+    // Filters combine.
+    let ks2 = Filter::AnyOf("key_stages", vec!["ks2".into()]);
+    let mut r = ids(&engine
+        .search(Kind::Products, &query("", vec![ks2.clone()]))
+        .await?);
+    r.sort();
+    assert_eq!(r, [1, 3]);
+    let r = engine
+        .search(
+            Kind::Products,
+            &query(
+                "",
+                vec![ks2.clone(), Filter::Range("price_pence", None, Some(400.0))],
+            ),
+        )
+        .await?;
+    assert_eq!(ids(&r), [3]);
+    let both = Filter::AllOf(
+        "badges",
+        vec!["safeguarding".into(), "data_protection".into()],
+    );
+    assert_eq!(
+        ids(&engine
+            .search(Kind::Products, &query("", vec![both]))
+            .await?),
+        [4]
+    );
+    assert_eq!(
+        ids(&engine
+            .search(
+                Kind::Products,
+                &query("", vec![Filter::Is("trial_available", true)])
+            )
+            .await?),
+        [3]
+    );
+    assert_eq!(
+        ids(&engine
+            .search(
+                Kind::Products,
+                &query("", vec![Filter::Range("rating_average", Some(4.0), None)])
+            )
+            .await?),
+        [3]
+    );
+
+    // Facets count every match, not only the page.
+    let mut q = query("", vec![]);
+    q.facets = vec!["key_stages", "badges", "trial_available"];
+    q.limit = 1;
+    let r = engine.search(Kind::Products, &q).await?;
+    assert_eq!(r.total_hits, 5);
+    let ks: Vec<(String, u64)> = r.facets[0]
+        .values
+        .iter()
+        .map(|v| (v.value.clone(), v.count))
+        .collect();
+    assert_eq!(
+        ks,
+        [
+            ("ks2".to_owned(), 2),
+            ("ks3".to_owned(), 2),
+            ("ks1".to_owned(), 1)
+        ]
+    );
+    assert_eq!(r.facets[1].values[0].value, "safeguarding");
+    assert_eq!(r.facets[1].values[0].count, 2);
+
+    // Sorts and paging.
+    let mut q = query("", vec![]);
+    q.sort = Sort::By("price_pence", Order::Asc);
+    assert_eq!(
+        ids(&engine.search(Kind::Products, &q).await?),
+        [2, 3, 1, 5, 4]
+    );
+    q.limit = 2;
+    q.offset = 2;
+    let page = engine.search(Kind::Products, &q).await?;
+    assert_eq!((ids(&page), page.total_hits), (vec![1, 5], 5));
+    let mut q = query("", vec![]);
+    q.sort = Sort::By("rating_average", Order::Desc);
+    assert_eq!(
+        ids(&engine.search(Kind::Products, &q).await?).first(),
+        Some(&3)
+    );
+
+    // A document is never replaced by an older version.
+    let mut stale = products()[1].clone();
+    stale.name = "Stale Name".into();
+    stale.version = 9;
+    engine
+        .upsert(Documents::Products(vec![stale.clone()]))
+        .await?;
+    assert!(
+        ids(&engine
+            .search(Kind::Products, &query("stale", vec![]))
+            .await?)
+        .is_empty()
+    );
+    let mut fresh = stale;
+    fresh.name = "Phonics Party".into();
+    fresh.version = 11;
+    engine.upsert(Documents::Products(vec![fresh])).await?;
+    assert_eq!(
+        ids(&engine
+            .search(Kind::Products, &query("party", vec![]))
+            .await?),
+        [2]
+    );
+
+    // Deletes, and deleting what is absent.
+    engine
+        .delete(Kind::Products, &[products()[1].id.clone(), "absent".into()])
+        .await?;
+    assert_eq!(engine.count(Kind::Products).await?, 4);
+    assert!(
+        ids(&engine
+            .search(Kind::Products, &query("phonics", vec![]))
+            .await?)
+        .is_empty()
+    );
+
+    // Deals, with date ranges.
+    engine
+        .upsert(Documents::Deals(vec![
+            deal(
+                1,
+                "Interactive Displays",
+                "Interactive panels and projectors",
+                21_000,
+            ),
+            deal(2, "Broadband", "Connectivity for schools", 20_000),
+        ]))
+        .await?;
+    let r = engine
+        .search(Kind::Deals, &query("interactve panel", vec![]))
+        .await?;
+    assert_eq!(ids(&r).first(), Some(&1));
+    let later = Filter::Range("ends_on_days", Some(20_500.0), None);
+    assert_eq!(
+        ids(&engine.search(Kind::Deals, &query("", vec![later])).await?),
+        [1]
+    );
+    let bad = engine
+        .search(
+            Kind::Deals,
+            &query("", vec![Filter::AnyOf("price_pence", vec![])]),
+        )
+        .await;
+    assert!(
+        matches!(bad, Err(becta_indexer::SearchError::Invalid(_))),
+        "{bad:?}"
+    );
+
+    // A rebuild replaces the whole index.
+    engine
+        .rebuild(Documents::Products(products()[..2].to_vec()))
+        .await?;
+    assert_eq!(engine.count(Kind::Products).await?, 2);
+    assert_eq!(
+        ids(&engine
+            .search(Kind::Products, &query("chromebok", vec![]))
+            .await?),
+        [1]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_embedded_engine_honours_the_search_contract() -> Result<()> {
+    let dir =
+        std::env::temp_dir().join(format!("becta-contract-{}", uuid::Uuid::new_v4().simple()));
+    let engine = Arc::new(becta_indexer::embedded::EmbeddedEngine::open(&dir)?);
+    let outcome = contract(engine).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
+#[tokio::test]
+async fn the_meilisearch_engine_honours_the_search_contract() -> Result<()> {
+    let Ok(url) = std::env::var("MEILISEARCH_URL") else {
+        eprintln!("MEILISEARCH_URL is not set: the Meilisearch contract run needs a server");
+        return Ok(());
+    };
+    let key = std::env::var("MEILISEARCH_KEY").ok();
+    let prefix = format!("contract_{}_", uuid::Uuid::new_v4().simple());
+    let engine = Arc::new(becta_indexer::meili::MeiliEngine::new(
+        &url,
+        key.as_deref(),
+        &prefix,
+    )?);
+    contract(engine).await
+}
