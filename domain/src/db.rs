@@ -35,9 +35,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
     Ok(Database::connect(opts).await?)
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, then lets SQLite refresh its planner statistics.
 pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     Migrator::up(db, None).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA optimize").await?;
+    }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics after a bulk load (both engines).
+pub async fn analyze(db: &DatabaseConnection) -> Result<()> {
+    db.execute_unprepared("ANALYZE").await?;
     Ok(())
 }
 

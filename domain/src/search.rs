@@ -133,11 +133,7 @@ pub async fn product_documents(
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let rows = product::Entity::find()
-        .filter(product::Column::Id.is_in(ids.iter().copied()))
-        .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
-        .all(db)
-        .await?;
+    let rows: Vec<product::Model> = public_products(db, ids).await?.into_values().collect();
     let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
     let supplier_ids: Vec<Uuid> = rows.iter().map(|p| p.supplier_id).collect();
     let suppliers = organisations::by_ids(db, &supplier_ids).await?;
@@ -207,12 +203,7 @@ pub async fn deal_documents(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<V
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let rows = deal::Entity::find()
-        .filter(deal::Column::Id.is_in(ids.iter().copied()))
-        .filter(deal::Column::Status.eq(DealStatus::Published.code()))
-        .filter(deal::Column::EndsOn.gte(deals::today()))
-        .all(db)
-        .await?;
+    let rows: Vec<deal::Model> = public_deals(db, ids).await?.into_values().collect();
     let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
     let provider_ids: Vec<Uuid> = rows.iter().map(|d| d.provider_id).collect();
     let providers = deals::providers_by_id(db, &provider_ids).await?;

@@ -714,18 +714,20 @@ impl SearchEngine for EmbeddedEngine {
         let built = tokio::task::spawn_blocking(move || -> SearchResult<()> {
             let _ = std::fs::remove_dir_all(&aside);
             let shard = Shard::open(kind, &aside)?;
-            for chunk in json.chunks(5_000) {
-                let writer = shard
-                    .writer
-                    .lock()
-                    .map_err(|_| internal("index writer lock poisoned"))?;
-                for d in chunk {
-                    writer
-                        .add_document(to_tantivy(&shard.fields, d)?.2)
-                        .map_err(internal)?;
-                }
-                drop(writer);
-                shard.commit()?;
+            let mut writer = shard
+                .writer
+                .lock()
+                .map_err(|_| internal("index writer lock poisoned"))?;
+            for d in &json {
+                writer
+                    .add_document(to_tantivy(&shard.fields, d)?.2)
+                    .map_err(internal)?;
+            }
+            writer.commit().map_err(internal)?;
+            // One segment: each query then walks one term dictionary per field, not several.
+            let segments = shard.index.searchable_segment_ids().map_err(internal)?;
+            if segments.len() > 1 {
+                writer.merge(&segments).wait().map_err(internal)?;
             }
             Ok(())
         })

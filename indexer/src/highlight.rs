@@ -90,7 +90,10 @@ mod tests {
             Some("<em>Chromebooks</em> for <em>safeguarding</em> leads")
         );
         assert_eq!(highlight("Interactive panels", &q), None);
-        assert!(!matches("maths", "math1"));
+        // Under five characters no typo is allowed; from five, one.
+        assert!(!matches("map", "mat"));
+        assert!(matches("maths", "math1"));
+        assert!(!matches("science", "maths"));
         assert!(matches("phonics", "phon"));
     }
 }

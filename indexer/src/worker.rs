@@ -180,19 +180,8 @@ impl Worker {
             .into_iter()
             .filter(|r| locked.contains(&format!("{}:{}", r.entity_type, r.entity_id)))
             .collect();
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        match sync(&tx, &self.engine, &rows).await {
-            Ok(()) => {
-                mark_processed(&tx, &ids).await?;
-                tx.commit().await?;
-                Ok(ids.len())
-            }
-            Err(e) => {
-                mark_failed(&tx, &rows, &e.to_string()).await?;
-                tx.commit().await?;
-                Err(e)
-            }
-        }
+        let outcome = sync(&tx, &self.engine, &rows).await;
+        finish(tx, &rows, outcome).await
     }
 
     async fn step_sqlite(&self) -> WorkerResult<usize> {
@@ -201,20 +190,29 @@ impl Worker {
         if rows.is_empty() {
             return Ok(0);
         }
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let outcome = sync(&self.db, &self.engine, &rows).await;
-        let tx = db::begin_write(&self.db).await?;
-        match outcome {
-            Ok(()) => {
-                mark_processed(&tx, &ids).await?;
-                tx.commit().await?;
-                Ok(ids.len())
-            }
-            Err(e) => {
-                mark_failed(&tx, &rows, &e.to_string()).await?;
-                tx.commit().await?;
-                Err(e)
-            }
+        finish(db::begin_write(&self.db).await?, &rows, outcome).await
+    }
+}
+
+/// Records the outcome of syncing `rows` and commits: processed on success, else pending with
+/// a backoff (and the error returned).
+async fn finish(
+    tx: becta_domain::sea_orm::DatabaseTransaction,
+    rows: &[search_outbox::Model],
+    outcome: WorkerResult<()>,
+) -> WorkerResult<usize> {
+    match outcome {
+        Ok(()) => {
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            mark_processed(&tx, &ids).await?;
+            tx.commit().await?;
+            Ok(ids.len())
+        }
+        Err(e) => {
+            mark_failed(&tx, rows, &e.to_string()).await?;
+            tx.commit().await?;
+            Err(e)
         }
     }
 }

@@ -251,6 +251,7 @@ pub async fn load_sample(conn: &DatabaseConnection) -> Result<SeedReport> {
     products::insert_many(&tx, new_products).await?;
 
     db::commit(tx).await?;
+    db::analyze(conn).await?;
     Ok(report)
 }
 
@@ -291,6 +292,7 @@ pub async fn generate_products(
         db::commit(tx).await?;
         added += n;
     }
+    db::analyze(conn).await?;
     Ok(added)
 }
 

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -170,39 +170,18 @@ pub async fn providers_by_id(
     Ok(rows.into_iter().map(|p| (p.id, p)).collect())
 }
 
+/// Categories of each deal, in display order: one query for all ids.
 pub async fn categories_of(
     db: &impl ConnectionTrait,
     deal_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<category::Model>>> {
-    let rows: Vec<(Uuid, String, String, String, i32)> = deal_category::Entity::find()
-        .select_only()
-        .column(deal_category::Column::DealId)
-        .column(category::Column::Slug)
-        .column(category::Column::Scope)
-        .column(category::Column::Name)
-        .column(category::Column::Position)
-        .join(
-            JoinType::InnerJoin,
-            deal_category::Entity::belongs_to(category::Entity)
-                .from(deal_category::Column::CategorySlug)
-                .to(category::Column::Slug)
-                .into(),
-        )
-        .filter(deal_category::Column::DealId.is_in(deal_ids.iter().copied()))
-        .order_by_asc(category::Column::Position)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut out: HashMap<Uuid, Vec<category::Model>> = HashMap::new();
-    for (id, slug, scope, name, position) in rows {
-        out.entry(id).or_default().push(category::Model {
-            slug,
-            scope,
-            name,
-            position,
-        });
-    }
-    Ok(out)
+    super::categories_by_owner::<deal_category::Entity>(
+        db,
+        deal_category::Column::DealId,
+        deal_category::Column::CategorySlug,
+        deal_ids,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -151,40 +151,18 @@ pub async fn get_public(db: &impl ConnectionTrait, id: Uuid) -> Result<product::
         .ok_or(Error::not_found("product"))
 }
 
-/// Categories of each product, in category order: one query for all ids.
+/// Categories of each product, in display order: one query for all ids.
 pub async fn categories_of(
     db: &impl ConnectionTrait,
     product_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<category::Model>>> {
-    let rows: Vec<(Uuid, String, String, String, i32)> = product_category::Entity::find()
-        .select_only()
-        .column(product_category::Column::ProductId)
-        .column(category::Column::Slug)
-        .column(category::Column::Scope)
-        .column(category::Column::Name)
-        .column(category::Column::Position)
-        .join(
-            JoinType::InnerJoin,
-            product_category::Entity::belongs_to(category::Entity)
-                .from(product_category::Column::CategorySlug)
-                .to(category::Column::Slug)
-                .into(),
-        )
-        .filter(product_category::Column::ProductId.is_in(product_ids.iter().copied()))
-        .order_by_asc(category::Column::Position)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut out: HashMap<Uuid, Vec<category::Model>> = HashMap::new();
-    for (pid, slug, scope, name, position) in rows {
-        out.entry(pid).or_default().push(category::Model {
-            slug,
-            scope,
-            name,
-            position,
-        });
-    }
-    Ok(out)
+    super::categories_by_owner::<product_category::Entity>(
+        db,
+        product_category::Column::ProductId,
+        product_category::Column::CategorySlug,
+        product_ids,
+    )
+    .await
 }
 
 /// Facets (subjects, key stages, platforms, badges) of each product: one query for all ids.

@@ -1,7 +1,7 @@
 //! Query roots, one per area, merged into `Query`.
 
 mod catalogue;
-mod search;
+pub mod search;
 
 pub use catalogue::CatalogueQuery;
 pub use search::SearchQueryRoot;

@@ -276,7 +276,10 @@ impl SearchQueryRoot {
         #[graphql(desc = "Hits to skip, 0 to 10000.")] offset: Option<i32>,
     ) -> async_graphql::Result<ProductSearchResults> {
         let state = ctx.data::<AppState>()?;
-        let q = product_query(query, filter, sort, first, offset)?;
+        let mut q = product_query(query, filter, sort, first, offset)?;
+        if !ctx.look_ahead().field("facets").exists() {
+            q.facets.clear(); // counting facets costs time; skip them when nobody reads them
+        }
         let found = state
             .search
             .search(Kind::Products, &q)
@@ -299,7 +302,10 @@ impl SearchQueryRoot {
         #[graphql(desc = "Hits to skip, 0 to 10000.")] offset: Option<i32>,
     ) -> async_graphql::Result<DealSearchResults> {
         let state = ctx.data::<AppState>()?;
-        let q = deal_query(query, filter, sort, first, offset)?;
+        let mut q = deal_query(query, filter, sort, first, offset)?;
+        if !ctx.look_ahead().field("facets").exists() {
+            q.facets.clear();
+        }
         let found = state
             .search
             .search(Kind::Deals, &q)
@@ -319,15 +325,21 @@ impl SearchQueryRoot {
     ) -> async_graphql::Result<CombinedSearchResults> {
         let state = ctx.data::<AppState>()?;
         let first = Some(first.unwrap_or(5));
-        let pq = product_query(Some(query.clone()), None, None, first, None)?;
-        let dq = deal_query(Some(query), None, None, first, None)?;
+        let look = ctx.look_ahead();
+        let mut pq = product_query(Some(query.clone()), None, None, first, None)?;
+        let mut dq = deal_query(Some(query), None, None, first, None)?;
+        if !look.field("products").field("facets").exists() {
+            pq.facets.clear();
+        }
+        if !look.field("deals").field("facets").exists() {
+            dq.facets.clear();
+        }
         let (p, d) = tokio::join!(
             state.search.search(Kind::Products, &pq),
             state.search.search(Kind::Deals, &dq)
         );
         let p = p.map_err(Error::from).gql()?;
         let d = d.map_err(Error::from).gql()?;
-        let look = ctx.look_ahead();
         Ok(CombinedSearchResults {
             products: product_results(
                 ctx,

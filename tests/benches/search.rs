@@ -1,0 +1,534 @@
+//! Search benchmark (issue 3) and catalogue load time (issue 2).
+//!
+//! ```sh
+//! cargo bench -p becta-tests --bench search                       # 100,000 products, SQLite
+//! cargo bench -p becta-tests --bench search -- --products 20000 --seconds 5
+//! BECTA_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/becta_bench cargo bench -p becta-tests --bench search
+//! ```
+//!
+//! It loads the sample dataset plus N generated products, rebuilds the embedded index (bulk
+//! indexing throughput), starts the real server with its outbox worker, then measures search
+//! latency through `POST /graphql` at 1, 16 and 64 concurrent clients beside the same queries
+//! run on the engine in-process, and freshness (commit to searchable). Every response body is
+//! checked for errors. Results replace the search section of BENCHMARKS.md.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use becta_api::config::Config;
+use becta_api::graphql::query::search::{ProductSearchFilter, ProductSort, product_query};
+use becta_domain::catalogue::products;
+use becta_domain::db;
+use becta_domain::entity::product;
+use becta_domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use becta_domain::vocab::{Badge, KeyStage, Platform, ProductStatus};
+use becta_indexer::{Documents, Kind, SearchQuery};
+use serde_json::{Value, json};
+
+struct Options {
+    products: usize,
+    seconds: u64,
+    freshness_writes: usize,
+    write_results: bool,
+}
+
+fn options() -> Result<Options> {
+    let mut o = Options {
+        products: 100_000,
+        seconds: 8,
+        freshness_writes: 200,
+        write_results: true,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--products" => o.products = args.next().context("--products N")?.parse()?,
+            "--seconds" => o.seconds = args.next().context("--seconds S")?.parse()?,
+            "--writes" => o.freshness_writes = args.next().context("--writes N")?.parse()?,
+            "--no-write" => o.write_results = false,
+            "--bench" => {}
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    Ok(o)
+}
+
+/// The queries a school business manager types, with filters and sorts.
+fn workload() -> Vec<(Option<&'static str>, ProductSearchFilter, ProductSort)> {
+    let f = ProductSearchFilter::default;
+    vec![
+        (Some("chromebook"), f(), ProductSort::Relevance),
+        (
+            Some("phonics"),
+            ProductSearchFilter {
+                key_stages: Some(vec![KeyStage::Ks1]),
+                ..f()
+            },
+            ProductSort::Relevance,
+        ),
+        (Some("safegarding"), f(), ProductSort::Relevance),
+        (
+            Some("times tables"),
+            ProductSearchFilter {
+                max_price_pence: Some(500),
+                ..f()
+            },
+            ProductSort::PriceLowToHigh,
+        ),
+        (
+            Some("maths"),
+            ProductSearchFilter {
+                key_stages: Some(vec![KeyStage::Ks2]),
+                ..f()
+            },
+            ProductSort::Relevance,
+        ),
+        (Some("parent app"), f(), ProductSort::Relevance),
+        (
+            None,
+            ProductSearchFilter {
+                key_stages: Some(vec![KeyStage::Ks3]),
+                badges: Some(vec![Badge::DataProtection]),
+                max_price_pence: Some(100_000),
+                ..f()
+            },
+            ProductSort::Rating,
+        ),
+        (Some("attendance tracker"), f(), ProductSort::Relevance),
+        (Some("send"), f(), ProductSort::Relevance),
+        (
+            Some("reading"),
+            ProductSearchFilter {
+                platforms: Some(vec![Platform::ChromeOs]),
+                ..f()
+            },
+            ProductSort::Newest,
+        ),
+        (Some("timetable"), f(), ProductSort::Relevance),
+        (
+            Some("assesment"),
+            ProductSearchFilter {
+                categories: Some(vec!["assessment".into()]),
+                ..f()
+            },
+            ProductSort::Relevance,
+        ),
+    ]
+}
+
+fn graphql_body(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> Value {
+    let (text, f, sort) = q;
+    let filter = json!({
+        "keyStages": f.key_stages.as_ref().map(|v| v.iter().map(|k| k.code().to_uppercase()).collect::<Vec<_>>()),
+        "badges": f.badges.as_ref().map(|v| v.iter().map(|k| k.code().to_uppercase()).collect::<Vec<_>>()),
+        "platforms": f.platforms.as_ref().map(|v| v.iter().map(|k| k.code().to_uppercase()).collect::<Vec<_>>()),
+        "categories": f.categories,
+        "maxPricePence": f.max_price_pence,
+    });
+    let sort = match sort {
+        ProductSort::Relevance => "RELEVANCE",
+        ProductSort::Rating => "RATING",
+        ProductSort::PriceLowToHigh => "PRICE_LOW_TO_HIGH",
+        ProductSort::PriceHighToLow => "PRICE_HIGH_TO_LOW",
+        ProductSort::Newest => "NEWEST",
+    };
+    json!({
+        "query": "query($q: String, $f: ProductSearchFilter, $s: ProductSort) { searchProducts(query: $q, filter: $f, sort: $s, first: 20) {
+            totalHits processingTimeMs hits { score highlights { field snippet } product { id name pricePence supplier { name } keyStages badges } }
+            facets { field values { value count } } } }",
+        "variables": { "q": text, "f": filter, "s": sort },
+    })
+}
+
+fn engine_query(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> Result<SearchQuery> {
+    let (text, f, sort) = q;
+    let filter = ProductSearchFilter {
+        categories: f.categories.clone(),
+        key_stages: f.key_stages.clone(),
+        platforms: f.platforms.clone(),
+        badges: f.badges.clone(),
+        max_price_pence: f.max_price_pence,
+        ..ProductSearchFilter::default()
+    };
+    product_query(
+        text.map(str::to_owned),
+        Some(filter),
+        Some(*sort),
+        Some(20),
+        None,
+    )
+    .map_err(|e| anyhow::anyhow!("{}", e.message))
+}
+
+#[derive(Default)]
+struct Latencies(Vec<f64>);
+
+impl Latencies {
+    fn pct(&mut self, p: f64) -> f64 {
+        self.0.sort_by(f64::total_cmp);
+        if self.0.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((p / 100.0) * (self.0.len() - 1) as f64).round() as usize;
+        self.0[i]
+    }
+}
+
+/// `clients` concurrent loops for `secs`; each call returns Ok(()) only for a clean answer.
+async fn load<F, Fut>(clients: usize, secs: u64, call: F) -> Result<(Latencies, f64, usize)>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<()>> + Send,
+{
+    let call = Arc::new(call);
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let call = call.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0;
+            let mut i = c;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match call(i).await {
+                    Ok(()) => lat.push(t.elapsed().as_secs_f64() * 1000.0),
+                    Err(e) => {
+                        errors += 1;
+                        if errors == 1 {
+                            eprintln!("error: {e:#}");
+                        }
+                    }
+                }
+                i += clients;
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Latencies::default();
+    let mut errors = 0;
+    for t in tasks {
+        let (lat, e) = t.await?;
+        all.0.extend(lat);
+        errors += e;
+    }
+    let rps = all.0.len() as f64 / started.elapsed().as_secs_f64();
+    Ok((all, rps, errors))
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<u64>().ok())
+        })
+        .map(|kb| kb / 1024 / 1024)
+        .unwrap_or(0);
+    format!("{cpu}, {cores} cores, {mem} GiB")
+}
+
+fn main() -> ExitCode {
+    let opts = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(opts)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("benchmark failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(opts: Options) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("becta-bench-{}", uuid::Uuid::new_v4().simple()));
+    let db_url = std::env::var("BECTA_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", dir.join("becta.db").display()));
+    let engine_label = if db_url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let env = [
+        ("BECTA_DATA_DIR", dir.display().to_string()),
+        ("BECTA_DATABASE_URL", db_url.clone()),
+        ("BECTA_LISTEN", "127.0.0.1:0".to_owned()),
+        ("BECTA_SEED", "false".to_owned()),
+        ("BECTA_MAX_BATCH", "10".to_owned()),
+    ];
+    let config = Config::from_lookup(|k| {
+        env.iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.clone())
+    })?;
+    let outcome = bench(&opts, &config, engine_label).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
+async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let db = becta_api::app::open_database(config).await?;
+    anyhow::ensure!(
+        becta_seed::is_empty(&db).await?,
+        "the benchmark needs an empty database"
+    );
+
+    // 1. Catalogue load (issue 2).
+    becta_seed::load_sample(&db).await?;
+    let t = Instant::now();
+    let added = becta_seed::generate_products(&db, opts.products, 1).await?;
+    let load_secs = t.elapsed().as_secs_f64();
+    eprintln!("loaded {added} generated products in {load_secs:.1} s");
+    rows.push((
+        format!(
+            "`becta seed --scale {}` load time ({db_label})",
+            opts.products
+        ),
+        format!(
+            "{load_secs:.1} s ({:.0} products/s)",
+            added as f64 / load_secs
+        ),
+        "< 60 s for 100,000".into(),
+    ));
+
+    // 2. Bulk indexing.
+    let engine = becta_api::app::open_search(config).await?;
+    let ids: Vec<uuid::Uuid> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::Status.eq("approved"))
+        .into_tuple()
+        .all(&db)
+        .await?;
+    let t = Instant::now();
+    let mut docs = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        docs.extend(becta_domain::search::product_documents(&db, chunk).await?);
+    }
+    let build_secs = t.elapsed().as_secs_f64();
+    let n = docs.len();
+    let t = Instant::now();
+    engine.rebuild(Documents::Products(docs)).await?;
+    let index_secs = t.elapsed().as_secs_f64();
+    eprintln!("built {n} documents in {build_secs:.1} s, indexed in {index_secs:.1} s");
+    rows.push((
+        format!("bulk indexing, engine only ({n} product documents)"),
+        format!(
+            "{:.0} documents/s ({index_secs:.1} s)",
+            n as f64 / index_secs
+        ),
+        ">= 5,000 documents/s".into(),
+    ));
+    rows.push((
+        "bulk indexing from the database (documents built from rows, then indexed)".into(),
+        format!("{:.0} documents/s", n as f64 / (build_secs + index_secs)),
+        String::new(),
+    ));
+    let t = Instant::now();
+    let done = becta_indexer::worker::reindex(&db, &engine).await?;
+    rows.push((
+        "`becta reindex` (products and deals, built aside and swapped)".into(),
+        format!(
+            "{:.1} s for {} documents",
+            t.elapsed().as_secs_f64(),
+            done.products + done.deals
+        ),
+        String::new(),
+    ));
+
+    // 3. The real server, with its outbox worker.
+    let service = becta_api::app::start(config, db.clone(), engine.clone()).await?;
+    let url = format!("http://{}/graphql", service.addr());
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(128)
+        .build()?;
+    let bodies: Arc<Vec<Value>> = Arc::new(workload().iter().map(graphql_body).collect());
+    let queries: Arc<Vec<SearchQuery>> =
+        Arc::new(workload().iter().map(engine_query).collect::<Result<_>>()?);
+
+    // Warm up both paths.
+    for b in bodies.iter() {
+        let v: Value = client.post(&url).json(b).send().await?.json().await?;
+        anyhow::ensure!(v.get("errors").is_none(), "warm-up failed: {v}");
+    }
+    for clients in [1usize, 16, 64] {
+        let (c, u, b) = (client.clone(), url.clone(), bodies.clone());
+        let (mut api, api_rps, api_errors) = load(clients, opts.seconds, move |i| {
+            let (c, u, body) = (c.clone(), u.clone(), b[i % b.len()].clone());
+            async move {
+                let v: Value = c.post(&u).json(&body).send().await?.json().await?;
+                if v.get("errors").is_some()
+                    || v["data"]["searchProducts"]["hits"].as_array().is_none()
+                {
+                    bail!("bad response: {v}");
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        let (e, q) = (engine.clone(), queries.clone());
+        let (mut direct, direct_rps, direct_errors) = load(clients, opts.seconds, move |i| {
+            let (e, query) = (e.clone(), q[i % q.len()].clone());
+            async move {
+                e.search(Kind::Products, &query).await?;
+                Ok(())
+            }
+        })
+        .await?;
+        anyhow::ensure!(
+            api_errors == 0 && direct_errors == 0,
+            "errors under load: api {api_errors}, engine {direct_errors}"
+        );
+        let (a50, a99, d50, d99) = (
+            api.pct(50.0),
+            api.pct(99.0),
+            direct.pct(50.0),
+            direct.pct(99.0),
+        );
+        eprintln!(
+            "{clients} clients: api p50 {a50:.2} p99 {a99:.2} ({api_rps:.0}/s); engine p50 {d50:.2} p99 {d99:.2} ({direct_rps:.0}/s)"
+        );
+        rows.push((
+            format!("search via `POST /graphql`, {clients} client(s)"),
+            format!("p50 {a50:.1} ms, p99 {a99:.1} ms, {api_rps:.0} req/s, 0 errors"),
+            if clients == 16 {
+                "p99 < 25 ms".into()
+            } else {
+                String::new()
+            },
+        ));
+        rows.push((
+            format!("same queries on the engine in-process, {clients} client(s)"),
+            format!("p50 {d50:.1} ms, p99 {d99:.1} ms, {direct_rps:.0} queries/s"),
+            String::new(),
+        ));
+        rows.push((
+            format!("GraphQL over engine, {clients} client(s): p50 ratio (overhead)"),
+            format!("{:.2}x ({:+.0}%)", a50 / d50, (a50 / d50 - 1.0) * 100.0),
+            if clients == 16 {
+                "overhead < 25%".into()
+            } else {
+                String::new()
+            },
+        ));
+    }
+
+    // 4. Freshness: commit a change, then poll the engine until it shows.
+    let sample: Vec<product::Model> = product::Entity::find()
+        .filter(product::Column::Name.contains("G1-"))
+        .limit(opts.freshness_writes as u64)
+        .all(&db)
+        .await?;
+    let mut fresh = Latencies::default();
+    for p in &sample {
+        let code = p.name.rsplit(' ').next().unwrap_or_default().to_owned();
+        for (status, visible) in [
+            (ProductStatus::Withdrawn, false),
+            (ProductStatus::Approved, true),
+        ] {
+            let tx = db::begin_write(&db).await?;
+            products::set_status(&tx, p.id, status).await?;
+            db::commit(tx).await?;
+            let committed = Instant::now();
+            let q = SearchQuery::new(code.clone());
+            loop {
+                let found = engine
+                    .search(Kind::Products, &q)
+                    .await?
+                    .hits
+                    .iter()
+                    .any(|h| h.id == p.id.to_string());
+                if found == visible {
+                    break;
+                }
+                anyhow::ensure!(
+                    committed.elapsed() < Duration::from_secs(30),
+                    "a write never became searchable"
+                );
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            fresh.0.push(committed.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let (f50, f99) = (fresh.pct(50.0), fresh.pct(99.0));
+    eprintln!(
+        "freshness p50 {f50:.0} ms p99 {f99:.0} ms over {} writes",
+        fresh.0.len()
+    );
+    rows.push((
+        format!(
+            "freshness: commit to searchable ({} writes, worker polling every 50 ms)",
+            fresh.0.len()
+        ),
+        format!("p50 {f50:.0} ms, p99 {f99:.0} ms"),
+        "p99 < 1 s".into(),
+    ));
+    service.shutdown().await?;
+
+    let mut table = String::from("| what | figure | target |\n|---|---|---|\n");
+    for (what, figure, target) in &rows {
+        table.push_str(&format!("| {what} | {figure} | {target} |\n"));
+    }
+    let section = format!(
+        "## Search and catalogue load\n\n{} on {}; database {db_label}, embedded search engine.\n\nCommand: `cargo bench -p becta-tests --bench search -- --products {} --seconds {}`\n\n{table}",
+        chrono::Utc::now().format("%Y-%m-%d"),
+        machine(),
+        opts.products,
+        opts.seconds,
+    );
+    println!("{section}");
+    if opts.write_results {
+        write_section(&section)?;
+    }
+    Ok(())
+}
+
+/// Replaces the search section of BENCHMARKS.md (between its markers), or appends it.
+fn write_section(section: &str) -> Result<()> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
+    let (begin, end) = ("<!-- bench:search:begin -->", "<!-- bench:search:end -->");
+    let current = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".into());
+    let block = format!("{begin}\n{section}{end}");
+    let updated = match (current.find(begin), current.find(end)) {
+        (Some(b), Some(e)) if e > b => {
+            format!("{}{block}{}", &current[..b], &current[e + end.len()..])
+        }
+        _ => format!("{}\n{block}\n", current.trim_end()),
+    };
+    std::fs::write(&path, updated)?;
+    eprintln!("results written to {}", path.display());
+    Ok(())
+}
