@@ -1,5 +1,7 @@
 //! Search results: hits with their records, highlights and scores, facet counts and timing.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, SimpleObject};
 use becta_domain::search as docs;
 use becta_indexer::{FacetDistribution, SearchResults};
@@ -140,39 +142,44 @@ fn ids(results: &SearchResults) -> Vec<Uuid> {
         .collect()
 }
 
-/// Joins engine hits to the public records in the database (one query), keeping the engine's
-/// order. A hit the database no longer shows as public (the index is a moment behind) is left out.
+/// Engine hits paired with their public rows, in the engine's order. A hit the database no
+/// longer shows as public (the index is a moment behind) is left out.
+fn pair_hits<R>(
+    hits: Vec<becta_indexer::Hit>,
+    mut rows: HashMap<Uuid, R>,
+) -> Vec<(R, Option<f64>, Vec<Highlight>)> {
+    hits.into_iter()
+        .filter_map(|h| {
+            let row = rows.remove(&Uuid::parse_str(&h.id).ok()?)?;
+            Some((row, h.score, highlights(h.highlights)))
+        })
+        .collect()
+}
+
+/// Joins engine hits to the public products in the database (one query) and prefetches what
+/// the query selects of them.
 pub async fn product_results(
     ctx: &Context<'_>,
     results: SearchResults,
     node: async_graphql::Lookahead<'_>,
 ) -> async_graphql::Result<ProductSearchResults> {
     let state = ctx.data::<AppState>()?;
-    let mut rows = docs::public_products(&state.db, &ids(&results))
+    let rows = docs::public_products(&state.db, &ids(&results))
         .await
         .gql()?;
-    let ordered: Vec<_> = results
-        .hits
-        .iter()
-        .filter_map(|h| Uuid::parse_str(&h.id).ok())
-        .filter_map(|id| rows.get(&id).cloned())
-        .collect();
+    let paired = pair_hits(results.hits, rows);
+    let ordered: Vec<_> = paired.iter().map(|(row, _, _)| row.clone()).collect();
     prefetch::products(ctx, node, &ordered).await?;
-    let hits = results
-        .hits
-        .into_iter()
-        .filter_map(|h| {
-            let row = rows.remove(&Uuid::parse_str(&h.id).ok()?)?;
-            Some(ProductHit {
-                product: Product(row),
-                score: h.score,
-                highlights: highlights(h.highlights),
-            })
-        })
-        .collect();
     Ok(ProductSearchResults {
         total_hits: results.total_hits,
-        hits,
+        hits: paired
+            .into_iter()
+            .map(|(row, score, highlights)| ProductHit {
+                product: Product(row),
+                score,
+                highlights,
+            })
+            .collect(),
         facets: facets(results.facets, PRODUCT_FACETS),
         processing_time_ms: results.processing_time_ms,
     })
@@ -185,29 +192,20 @@ pub async fn deal_results(
     node: async_graphql::Lookahead<'_>,
 ) -> async_graphql::Result<DealSearchResults> {
     let state = ctx.data::<AppState>()?;
-    let mut rows = docs::public_deals(&state.db, &ids(&results)).await.gql()?;
-    let ordered: Vec<_> = results
-        .hits
-        .iter()
-        .filter_map(|h| Uuid::parse_str(&h.id).ok())
-        .filter_map(|id| rows.get(&id).cloned())
-        .collect();
+    let rows = docs::public_deals(&state.db, &ids(&results)).await.gql()?;
+    let paired = pair_hits(results.hits, rows);
+    let ordered: Vec<_> = paired.iter().map(|(row, _, _)| row.clone()).collect();
     prefetch::deals(ctx, node, &ordered).await?;
-    let hits = results
-        .hits
-        .into_iter()
-        .filter_map(|h| {
-            let row = rows.remove(&Uuid::parse_str(&h.id).ok()?)?;
-            Some(DealHit {
-                deal: Deal(row),
-                score: h.score,
-                highlights: highlights(h.highlights),
-            })
-        })
-        .collect();
     Ok(DealSearchResults {
         total_hits: results.total_hits,
-        hits,
+        hits: paired
+            .into_iter()
+            .map(|(row, score, highlights)| DealHit {
+                deal: Deal(row),
+                score,
+                highlights,
+            })
+            .collect(),
         facets: facets(results.facets, DEAL_FACETS),
         processing_time_ms: results.processing_time_ms,
     })
