@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use anyhow::Result;
-use becta_domain::catalogue::products::{self, NewProduct};
+use becta_domain::catalogue::products::{self, NewProduct, ProductContent};
 use becta_domain::db;
 use becta_domain::entity::product;
 use becta_domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -283,23 +283,25 @@ async fn paging_through_every_product_has_no_gaps_or_repeats_even_while_products
             let tx = db::begin_write(&app.db).await?;
             let new = |name: &str| NewProduct {
                 supplier_id: supplier.unwrap_or_default(),
-                name: name.into(),
-                summary: "Added while paging".into(),
-                description: "Added while a buyer was paging".into(),
-                categories: vec!["assessment".into()],
-                subjects: vec![],
-                key_stages: vec![KeyStage::Ks3],
-                platforms: vec![Platform::Web],
-                pricing_model: PricingModel::Free,
-                price_pence: 0,
-                hosting_location: HostingLocation::Uk,
-                cyber_essentials: CyberEssentials::None,
-                accessibility_statement_url: None,
-                dpia_available: false,
-                sso_microsoft: false,
-                sso_google: false,
-                mis_integration: false,
-                website: None,
+                content: ProductContent {
+                    name: name.into(),
+                    summary: "Added while paging".into(),
+                    description: "Added while a buyer was paging".into(),
+                    categories: vec!["assessment".into()],
+                    subjects: vec![],
+                    key_stages: vec![KeyStage::Ks3],
+                    platforms: vec![Platform::Web],
+                    pricing_model: PricingModel::Free,
+                    price_pence: 0,
+                    hosting_location: HostingLocation::Uk,
+                    cyber_essentials: CyberEssentials::None,
+                    accessibility_statement_url: None,
+                    dpia_available: false,
+                    sso_microsoft: false,
+                    sso_google: false,
+                    mis_integration: false,
+                    website: None,
+                },
                 status: ProductStatus::Approved,
                 badges: vec![],
                 is_sample: false,

@@ -1,10 +1,13 @@
 //! Integration tests: one binary driving the real server over HTTP, on SQLite by default and
 //! on PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod auth;
 mod catalogue;
 mod common;
 mod errors;
 mod http;
+mod listings;
+mod matrix;
 mod schema;
 mod search;
 mod search_contract;

@@ -11,6 +11,7 @@ use becta_indexer::worker::Worker;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::auth::Authenticator;
 use crate::config::{Config, SearchConfig};
 use crate::http::{self, RunningServer};
 use crate::state::AppState;
@@ -92,6 +93,8 @@ pub async fn start(
     db: DatabaseConnection,
     search: Engine,
 ) -> anyhow::Result<Service> {
+    // First, so a production server without a token key refuses before doing anything else.
+    let auth = Arc::new(Authenticator::from_config(config)?);
     if config.seed {
         seed_if_empty(&db).await?;
     }
@@ -100,8 +103,14 @@ pub async fn start(
     if config.indexer {
         workers.push(spawn_worker(db.clone(), search.clone(), stopped));
     }
-    let state = AppState { db, search };
-    let server = http::start(config.listen, state, config.limits.clone()).await?;
+    let state = AppState { db, search, auth };
+    let server = http::start(
+        config.listen,
+        state,
+        config.limits.clone(),
+        config.rate_limits.clone(),
+    )
+    .await?;
     Ok(Service {
         server,
         stop_workers,

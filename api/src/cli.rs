@@ -1,9 +1,13 @@
-//! The command line: `becta [serve|migrate|seed|schema]`; no subcommand means `serve`.
+//! The command line: `becta [serve|migrate|seed|index|reindex|schema|token]`; no subcommand
+//! means `serve`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use becta_domain::vocab::Role;
+
+use crate::auth::{Authenticator, parse_ttl};
 use crate::config::Config;
 use crate::{app, graphql, telemetry};
 
@@ -39,6 +43,25 @@ enum Command {
     Reindex,
     /// Print the GraphQL schema (SDL) the server serves.
     Schema,
+    /// Mint a bearer token for local use and tests, signed with the configured (or the
+    /// generated development) HS256 secret.
+    Token {
+        /// SCHOOL_BUYER, SUPPLIER, ADVISER or ADMIN.
+        #[arg(long)]
+        role: String,
+        /// A school's URN (school buyers) or a supplier's id (suppliers).
+        #[arg(long)]
+        org: Option<String>,
+        /// How long the token lives: e.g. 30m, 1h (default), 7d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+        /// The user id (a new one by default).
+        #[arg(long)]
+        sub: Option<uuid::Uuid>,
+        /// The user's display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -77,6 +100,26 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
+        Command::Token {
+            role,
+            org,
+            ttl,
+            sub,
+            name,
+        } => {
+            let role = Role::from_code(&role.to_uppercase()).ok_or_else(|| {
+                anyhow::anyhow!("--role must be SCHOOL_BUYER, SUPPLIER, ADVISER or ADMIN")
+            })?;
+            let auth = Authenticator::from_config(&config)?;
+            let token = auth.mint(
+                sub.unwrap_or_else(uuid::Uuid::new_v4),
+                role,
+                org.as_deref(),
+                name.as_deref(),
+                parse_ttl(&ttl)?,
+            )?;
+            println!("{token}");
+        }
         Command::Schema => print!("{}", graphql::sdl()),
         Command::Migrate => {
             app::open_database(&config).await?;

@@ -15,6 +15,18 @@
 //! | `BECTA_MEILISEARCH_KEY` | none | its API key |
 //! | `BECTA_MEILISEARCH_PREFIX` | none | prefix of the index names, so deployments can share a server |
 //! | `BECTA_INDEXER` | `true` | run the search outbox worker inside `serve` |
+//! | `BECTA_ENV` | `development` | `production` refuses to start without a configured token key |
+//! | `BECTA_JWT_SECRET` | generated into `<data dir>/jwt-secret` (not in production) | HS256 secret, at least 32 bytes |
+//! | `BECTA_JWT_PUBLIC_KEY` | none | PEM public key (or a path to one) of an external identity provider; replaces the secret |
+//! | `BECTA_JWT_ALGORITHM` | `HS256`, or `RS256` with a public key | `HS256`, `RS256` or `EdDSA`; tokens signed otherwise are refused |
+//! | `BECTA_JWT_ISSUER` | `becta` | required `iss` of tokens |
+//! | `BECTA_JWT_AUDIENCE` | `becta-api` | required `aud` of tokens |
+//! | `BECTA_JWT_KEY_ID` | none | when set, tokens must carry this `kid` |
+//! | `BECTA_JWT_LEEWAY_SECONDS` | `30` | clock skew allowed on `exp` and `nbf`, at most 60 |
+//! | `BECTA_RATE_MUTATIONS_PER_MINUTE` | `60` | mutations per token per minute (0: no limit) |
+//! | `BECTA_RATE_MUTATIONS_PER_ADDRESS` | `300` | mutations per client address per minute (0: no limit) |
+//! | `BECTA_RATE_SEARCHES_PER_MINUTE` | `600` | search fields per token, or per address without one, per minute (0: no limit) |
+//! | `BECTA_TRUST_FORWARDED_FOR` | `false` | take the client address from `X-Forwarded-For` (only behind a proxy that sets it) |
 //! | `BECTA_LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | log filter |
 
@@ -61,6 +73,10 @@ pub enum SearchConfig {
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -83,8 +99,53 @@ impl std::fmt::Debug for SearchConfig {
     }
 }
 
+/// Which algorithm signs the tokens the API accepts; exactly one is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    Hs256,
+    Rs256,
+    EdDsa,
+}
+
+/// How bearer tokens are verified.
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    pub secret: Option<Secret>,
+    /// PEM text of an identity provider's public key.
+    pub public_key: Option<String>,
+    pub algorithm: JwtAlgorithm,
+    pub issuer: String,
+    pub audience: String,
+    pub key_id: Option<String>,
+    pub leeway_seconds: u64,
+}
+
+/// Abuse limits, in operations per minute; 0 turns a limit off.
+#[derive(Debug, Clone)]
+pub struct RateLimits {
+    pub mutations_per_token: u32,
+    pub mutations_per_address: u32,
+    pub searches: u32,
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            mutations_per_token: 60,
+            mutations_per_address: 300,
+            searches: 600,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// `BECTA_ENV=production`: no generated secrets, no defaults that suit only a laptop.
+    pub production: bool,
+    pub jwt: JwtConfig,
+    pub rate_limits: RateLimits,
     pub data_dir: PathBuf,
     pub database_url: String,
     pub listen: SocketAddr,
@@ -146,7 +207,31 @@ impl Config {
                 }
             }
         };
+        let production = match get("BECTA_ENV").as_deref() {
+            None | Some("development") | Some("test") => false,
+            Some("production") => true,
+            Some(other) => bail!("BECTA_ENV must be development or production, not {other}"),
+        };
+        let jwt = jwt_config(&get)?;
+        let r = RateLimits::default();
+        let rate_limits = RateLimits {
+            mutations_per_token: number(
+                &get,
+                "BECTA_RATE_MUTATIONS_PER_MINUTE",
+                r.mutations_per_token as usize,
+            )? as u32,
+            mutations_per_address: number(
+                &get,
+                "BECTA_RATE_MUTATIONS_PER_ADDRESS",
+                r.mutations_per_address as usize,
+            )? as u32,
+            searches: number(&get, "BECTA_RATE_SEARCHES_PER_MINUTE", r.searches as usize)? as u32,
+            trust_forwarded_for: flag(&get, "BECTA_TRUST_FORWARDED_FOR", false)?,
+        };
         Ok(Config {
+            production,
+            jwt,
+            rate_limits,
             data_dir,
             database_url,
             listen,
@@ -157,6 +242,49 @@ impl Config {
             indexer: flag(&get, "BECTA_INDEXER", true)?,
         })
     }
+}
+
+fn jwt_config(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<JwtConfig> {
+    let secret = get("BECTA_JWT_SECRET").filter(|s| !s.is_empty());
+    if let Some(s) = &secret
+        && s.len() < 32
+    {
+        bail!("BECTA_JWT_SECRET must be at least 32 bytes");
+    }
+    let public_key = match get("BECTA_JWT_PUBLIC_KEY").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(pem) if pem.trim_start().starts_with("-----BEGIN") => Some(pem),
+        Some(path) => Some(
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("reading BECTA_JWT_PUBLIC_KEY from {path}"))?,
+        ),
+    };
+    if secret.is_some() && public_key.is_some() {
+        bail!("set BECTA_JWT_SECRET or BECTA_JWT_PUBLIC_KEY, not both");
+    }
+    let algorithm = match (get("BECTA_JWT_ALGORITHM").as_deref(), &public_key) {
+        (None, None) | (Some("HS256"), None) => JwtAlgorithm::Hs256,
+        (None, Some(_)) | (Some("RS256"), Some(_)) => JwtAlgorithm::Rs256,
+        (Some("EdDSA"), Some(_)) => JwtAlgorithm::EdDsa,
+        (Some("RS256" | "EdDSA"), None) => {
+            bail!("BECTA_JWT_ALGORITHM RS256 or EdDSA needs BECTA_JWT_PUBLIC_KEY")
+        }
+        (Some("HS256"), Some(_)) => bail!("BECTA_JWT_ALGORITHM HS256 needs BECTA_JWT_SECRET"),
+        (Some(other), _) => bail!("BECTA_JWT_ALGORITHM must be HS256, RS256 or EdDSA, not {other}"),
+    };
+    let leeway_seconds = number(get, "BECTA_JWT_LEEWAY_SECONDS", 30)? as u64;
+    if leeway_seconds > 60 {
+        bail!("BECTA_JWT_LEEWAY_SECONDS must be at most 60");
+    }
+    Ok(JwtConfig {
+        secret: secret.map(Secret),
+        public_key,
+        algorithm,
+        issuer: get("BECTA_JWT_ISSUER").unwrap_or_else(|| "becta".into()),
+        audience: get("BECTA_JWT_AUDIENCE").unwrap_or_else(|| "becta-api".into()),
+        key_id: get("BECTA_JWT_KEY_ID").filter(|s| !s.is_empty()),
+        leeway_seconds,
+    })
 }
 
 fn number(

@@ -19,10 +19,12 @@ use serde_json::json;
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
-use crate::config::Limits;
+use crate::admission::{self, Cost, Refusal};
+use crate::config::{Limits, RateLimits};
 use crate::graphql::error::ensure_codes;
 use crate::graphql::loaders::DbLoader;
 use crate::graphql::{BectaSchema, schema};
+use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
 
 /// The request id, put in request extensions by the middleware.
@@ -34,6 +36,8 @@ struct Http {
     schema: BectaSchema,
     state: AppState,
     limits: Limits,
+    rate: RateLimits,
+    limiter: std::sync::Arc<RateLimiter>,
 }
 
 fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
@@ -89,6 +93,52 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     };
     let single = matches!(batch_kind, Kind::Single);
     let request_id = req.extensions().get::<RequestId>().cloned();
+    let actor = match admission::authenticate(
+        req,
+        &http.state.auth,
+        &http.state.db,
+        request_id.as_ref().map(|r| r.0.clone()),
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(Refusal::Unauthenticated(msg)) => {
+            let mut resp = error_body(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &msg);
+            resp.headers_mut().insert(
+                "www-authenticate",
+                poem::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            return resp;
+        }
+        Err(Refusal::Unavailable) => {
+            return error_body(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "the service is temporarily unavailable, please retry",
+            );
+        }
+    };
+    let cost = requests
+        .iter()
+        .map(admission::cost_of)
+        .fold(Cost::default(), |a, c| Cost {
+            mutations: a.mutations + c.mutations,
+            searches: a.searches + c.searches,
+        });
+    let address = admission::client_address(req, &http.rate);
+    let charges = admission::charges(cost, actor.as_ref(), &address, &http.rate);
+    if let Err(limited) = http.limiter.check(&charges) {
+        let secs = limited.retry_after.as_secs();
+        let body = json!({ "errors": [{
+            "message": format!("too many requests: retry after {secs} seconds"),
+            "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": secs },
+        }] });
+        let mut resp = Json(body)
+            .with_status(StatusCode::TOO_MANY_REQUESTS)
+            .into_response();
+        resp.headers_mut().insert("retry-after", secs.into());
+        return resp;
+    }
     let mut responses = Vec::with_capacity(requests.len());
     for r in requests {
         // A cache per request: prefetched rows are reused by every nested field.
@@ -102,6 +152,9 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         let mut r = r.data(loader);
         if let Some(id) = &request_id {
             r = r.data(id.clone());
+        }
+        if let Some(a) = &actor {
+            r = r.data(a.clone());
         }
         responses.push(ensure_codes(http.schema.execute(r).await));
     }
@@ -224,11 +277,13 @@ async fn with_request_id<E: Endpoint>(next: E, mut req: Request) -> poem::Result
     .await
 }
 
-pub fn routes(state: AppState, limits: Limits) -> impl Endpoint {
+pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoint {
     let http = Http {
         schema: schema(Some(state.clone()), &limits),
         state,
         limits,
+        rate,
+        limiter: Default::default(),
     };
     Route::new()
         .at("/graphql", get(graphiql).post(graphql_post))
@@ -251,6 +306,7 @@ pub async fn start(
     listen: SocketAddr,
     state: AppState,
     limits: Limits,
+    rate: RateLimits,
 ) -> anyhow::Result<RunningServer> {
     let acceptor = TcpListener::bind(listen.to_string())
         .into_acceptor()
@@ -261,7 +317,7 @@ pub async fn start(
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| anyhow::anyhow!("the listener has no address"))?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = routes(state, limits);
+    let app = routes(state, limits, rate);
     let task = tokio::spawn(async move {
         poem::Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(

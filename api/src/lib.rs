@@ -1,10 +1,13 @@
 //! The `becta` binary's library: configuration, the GraphQL schema, HTTP routes and the command
 //! line. `main.rs` only calls [`cli::main`]; tests start the same server through [`app`].
 
+pub mod admission;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod graphql;
 pub mod http;
+pub mod ratelimit;
 pub mod state;
 pub mod telemetry;

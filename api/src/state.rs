@@ -1,10 +1,16 @@
 //! State shared by every request.
 
+use std::sync::Arc;
+
 use becta_domain::sea_orm::DatabaseConnection;
 use becta_indexer::Engine;
+
+use crate::auth::Authenticator;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub search: Engine,
+    /// Verifies bearer tokens.
+    pub auth: Arc<Authenticator>,
 }

@@ -1,14 +1,18 @@
 //! The domain of BECTA 2.0: entities, services per area, the search outbox and the domain
 //! error. GraphQL and HTTP live in `becta-api`; this crate knows neither.
 
+pub mod actor;
+pub mod audit;
 pub mod catalogue;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod listings;
 pub mod outbox;
 pub mod pagination;
 pub mod search;
 pub mod validate;
+pub mod vetting;
 pub mod vocab;
 
 pub use error::{Error, Result};

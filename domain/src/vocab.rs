@@ -29,6 +29,21 @@ macro_rules! code_enum {
             }
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let code = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $name::from_code(&code).ok_or_else(|| {
+                    serde::de::Error::custom(format!("unknown {} code {code:?}", stringify!($name)))
+                })
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.code())
@@ -214,6 +229,27 @@ code_enum! {
         Draft = "draft",
         Published = "published",
         Archived = "archived",
+    }
+}
+
+code_enum! {
+    /// The outcome of one checklist item.
+    CheckOutcome {
+        Pass = "pass",
+        Fail = "fail",
+        NotApplicable = "not_applicable",
+    }
+}
+
+code_enum! {
+    /// An admin's decision on a listing (or its pending revision) in review.
+    VettingDecision {
+        /// Publish: schools see it, with the badges that passed.
+        Approve = "approved",
+        /// Return to the supplier to change and submit again.
+        RequestChanges = "changes_requested",
+        /// Refuse for good.
+        Reject = "rejected",
     }
 }
 

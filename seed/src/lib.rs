@@ -12,7 +12,7 @@ use std::fmt;
 
 use becta_domain::catalogue::deals::{NewDeal, NewLot};
 use becta_domain::catalogue::organisations::{self, NewOrganisation};
-use becta_domain::catalogue::products::NewProduct;
+use becta_domain::catalogue::products::{NewProduct, ProductContent};
 use becta_domain::catalogue::{deals, products};
 use becta_domain::entity::{category, organisation, provider};
 use becta_domain::sea_orm::{
@@ -217,31 +217,33 @@ pub async fn load_sample(conn: &DatabaseConnection) -> Result<SeedReport> {
     for p in dataset::products::products() {
         new_products.push(NewProduct {
             supplier_id: supplier(p.supplier)?,
-            name: p.name.into(),
-            summary: p.summary.into(),
-            description: p.description.into(),
-            categories: p.categories.iter().map(|c| (*c).to_owned()).collect(),
-            subjects: p.subjects.iter().map(|c| (*c).to_owned()).collect(),
-            key_stages: codes(KeyStage::from_code, "key stage", &p.key_stages)?,
-            platforms: codes(Platform::from_code, "platform", &p.platforms)?,
-            pricing_model: code(PricingModel::from_code, "pricing model", p.pricing_model)?,
-            price_pence: p.price_pence,
-            hosting_location: code(
-                HostingLocation::from_code,
-                "hosting location",
-                p.hosting_location,
-            )?,
-            cyber_essentials: code(
-                CyberEssentials::from_code,
-                "cyber essentials",
-                p.cyber_essentials,
-            )?,
-            accessibility_statement_url: p.accessibility_statement_url.map(Into::into),
-            dpia_available: p.dpia_available,
-            sso_microsoft: p.sso_microsoft,
-            sso_google: p.sso_google,
-            mis_integration: p.mis_integration,
-            website: Some(p.website.into()),
+            content: ProductContent {
+                name: p.name.into(),
+                summary: p.summary.into(),
+                description: p.description.into(),
+                categories: p.categories.iter().map(|c| (*c).to_owned()).collect(),
+                subjects: p.subjects.iter().map(|c| (*c).to_owned()).collect(),
+                key_stages: codes(KeyStage::from_code, "key stage", &p.key_stages)?,
+                platforms: codes(Platform::from_code, "platform", &p.platforms)?,
+                pricing_model: code(PricingModel::from_code, "pricing model", p.pricing_model)?,
+                price_pence: p.price_pence,
+                hosting_location: code(
+                    HostingLocation::from_code,
+                    "hosting location",
+                    p.hosting_location,
+                )?,
+                cyber_essentials: code(
+                    CyberEssentials::from_code,
+                    "cyber essentials",
+                    p.cyber_essentials,
+                )?,
+                accessibility_statement_url: p.accessibility_statement_url.map(Into::into),
+                dpia_available: p.dpia_available,
+                sso_microsoft: p.sso_microsoft,
+                sso_google: p.sso_google,
+                mis_integration: p.mis_integration,
+                website: Some(p.website.into()),
+            },
             status: ProductStatus::Approved,
             badges: codes(Badge::from_code, "badge", &p.badges)?,
             is_sample: true,
@@ -359,37 +361,39 @@ fn generated_product(
     }
     NewProduct {
         supplier_id: *pick(rng, suppliers),
-        name: format!(
-            "{brand}{} {topic} {kind} G{seed}-{i:06}",
-            kind.len() % 3 + 1
-        ),
-        summary: format!(
-            "{topic} {} for schools from {brand}: generated sample listing.",
-            kind.to_lowercase()
-        ),
-        description: format!(
-            "A generated sample product for benchmarks. {brand} {topic} {kind} helps staff and pupils with {} \
-             across key stages, with reports for leaders.",
-            topic.to_lowercase()
-        ),
-        categories: vec![pick(rng, categories).clone()],
-        subjects: vec![],
-        key_stages: KeyStage::ALL[first_stage..=last_stage].to_vec(),
-        platforms: vec![Platform::Web, *pick(rng, Platform::ALL)],
-        pricing_model: pricing,
-        price_pence: price,
-        hosting_location: if rng.random_bool(0.8) {
-            HostingLocation::Uk
-        } else {
-            *pick(rng, HostingLocation::ALL)
+        content: ProductContent {
+            name: format!(
+                "{brand}{} {topic} {kind} G{seed}-{i:06}",
+                kind.len() % 3 + 1
+            ),
+            summary: format!(
+                "{topic} {} for schools from {brand}: generated sample listing.",
+                kind.to_lowercase()
+            ),
+            description: format!(
+                "A generated sample product for benchmarks. {brand} {topic} {kind} helps staff and pupils with {} \
+                 across key stages, with reports for leaders.",
+                topic.to_lowercase()
+            ),
+            categories: vec![pick(rng, categories).clone()],
+            subjects: vec![],
+            key_stages: KeyStage::ALL[first_stage..=last_stage].to_vec(),
+            platforms: vec![Platform::Web, *pick(rng, Platform::ALL)],
+            pricing_model: pricing,
+            price_pence: price,
+            hosting_location: if rng.random_bool(0.8) {
+                HostingLocation::Uk
+            } else {
+                *pick(rng, HostingLocation::ALL)
+            },
+            cyber_essentials: cyber,
+            accessibility_statement_url: None,
+            dpia_available: badges.contains(&Badge::DataProtection),
+            sso_microsoft: rng.random_bool(0.5),
+            sso_google: rng.random_bool(0.5),
+            mis_integration: rng.random_bool(0.4),
+            website: None,
         },
-        cyber_essentials: cyber,
-        accessibility_statement_url: None,
-        dpia_available: badges.contains(&Badge::DataProtection),
-        sso_microsoft: rng.random_bool(0.5),
-        sso_google: rng.random_bool(0.5),
-        mis_integration: rng.random_bool(0.4),
-        website: None,
         status: ProductStatus::Approved,
         badges,
         is_sample: true,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use anyhow::Result;
 use becta_domain::catalogue::deals::{self, NewDeal, NewLot};
 use becta_domain::catalogue::organisations::{self, NewOrganisation};
-use becta_domain::catalogue::products::{self, NewProduct};
+use becta_domain::catalogue::products::{self, NewProduct, ProductContent};
 use becta_domain::db;
 use becta_domain::sea_orm::DatabaseConnection;
 use becta_domain::vocab::*;
@@ -16,6 +16,9 @@ use uuid::Uuid;
 pub struct Fixture {
     pub alpha: Uuid,
     pub beta: Uuid,
+    /// A school buyers' organisation, URN [`SCHOOL_URN`].
+    pub school: Uuid,
+    pub ccs: Uuid,
     pub products: HashMap<&'static str, Uuid>,
     pub deals: HashMap<&'static str, Uuid>,
 }
@@ -32,6 +35,8 @@ struct P {
     badges: &'static [Badge],
     status: ProductStatus,
 }
+
+pub const SCHOOL_URN: i32 = 100_001;
 
 pub const PUBLIC_PRODUCTS: &[&str] = &[
     "Alpha Phonics",
@@ -79,10 +84,16 @@ pub async fn load(conn: &DatabaseConnection) -> Result<Fixture> {
                 ..NewOrganisation::new(OrgKind::Supplier, "Alpha Learning Ltd")
             },
             NewOrganisation::new(OrgKind::Supplier, "Beta Devices Ltd"),
+            NewOrganisation {
+                urn: Some(SCHOOL_URN),
+                phase: Some(Phase::Primary),
+                region: Some(Region::London),
+                ..NewOrganisation::new(OrgKind::School, "Hill Top Primary School")
+            },
         ],
     )
     .await?;
-    let (alpha, beta) = (ids[0], ids[1]);
+    let (alpha, beta, school) = (ids[0], ids[1], ids[2]);
 
     let specs = [
         P {
@@ -166,23 +177,25 @@ pub async fn load(conn: &DatabaseConnection) -> Result<Fixture> {
         .iter()
         .map(|p| NewProduct {
             supplier_id: if p.beta { beta } else { alpha },
-            name: p.name.into(),
-            summary: format!("{} summary for tests", p.name),
-            description: format!("{} description for tests", p.name),
-            categories: vec![p.category.into()],
-            subjects: p.subjects.iter().map(|s| (*s).to_owned()).collect(),
-            key_stages: p.key_stages.to_vec(),
-            platforms: p.platforms.to_vec(),
-            pricing_model: p.pricing,
-            price_pence: p.price,
-            hosting_location: HostingLocation::Uk,
-            cyber_essentials: CyberEssentials::CyberEssentials,
-            accessibility_statement_url: None,
-            dpia_available: true,
-            sso_microsoft: true,
-            sso_google: false,
-            mis_integration: false,
-            website: None,
+            content: ProductContent {
+                name: p.name.into(),
+                summary: format!("{} summary for tests", p.name),
+                description: format!("{} description for tests", p.name),
+                categories: vec![p.category.into()],
+                subjects: p.subjects.iter().map(|s| (*s).to_owned()).collect(),
+                key_stages: p.key_stages.to_vec(),
+                platforms: p.platforms.to_vec(),
+                pricing_model: p.pricing,
+                price_pence: p.price,
+                hosting_location: HostingLocation::Uk,
+                cyber_essentials: CyberEssentials::CyberEssentials,
+                accessibility_statement_url: None,
+                dpia_available: true,
+                sso_microsoft: true,
+                sso_google: false,
+                mis_integration: false,
+                website: None,
+            },
             status: p.status,
             badges: p.badges.to_vec(),
             is_sample: false,
@@ -258,6 +271,8 @@ pub async fn load(conn: &DatabaseConnection) -> Result<Fixture> {
     Ok(Fixture {
         alpha,
         beta,
+        school,
+        ccs,
         products,
         deals: deal_ids,
     })

@@ -4,6 +4,7 @@
 //! each test gets its own new PostgreSQL database, dropped when the test ends.
 
 pub mod fixture;
+pub mod flows;
 pub mod outage;
 
 use std::sync::Arc;
@@ -11,14 +12,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 use becta_api::app::Service;
+use becta_api::auth::Authenticator;
 use becta_api::config::Config;
 use becta_domain::sea_orm::{ConnectionTrait, DatabaseConnection};
+use becta_domain::vocab::Role;
 use becta_indexer::Engine;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+/// The HS256 secret test servers verify tokens with.
+pub const TEST_JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+
 pub struct TestApp {
     pub url: String,
+    /// Mints tokens the server accepts.
+    pub auth: Arc<Authenticator>,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     /// The search engine the server uses.
@@ -126,14 +134,25 @@ pub async fn spawn_app_with_engine(
         ("BECTA_LISTEN".into(), "127.0.0.1:0".into()),
         ("BECTA_DATA_DIR".into(), data_dir.display().to_string()),
         ("BECTA_SEED".into(), seed.to_string()),
+        ("BECTA_JWT_SECRET".into(), TEST_JWT_SECRET.into()),
+        // Limits are tested on their own; elsewhere they would only make tests flaky.
+        ("BECTA_RATE_MUTATIONS_PER_MINUTE".into(), "0".into()),
+        ("BECTA_RATE_MUTATIONS_PER_ADDRESS".into(), "0".into()),
+        ("BECTA_RATE_SEARCHES_PER_MINUTE".into(), "0".into()),
     ];
     env.extend(
         extra
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
-    let config =
-        Config::from_lookup(|k| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))?;
+    // Later entries (the test's own) win.
+    let config = Config::from_lookup(|k| {
+        env.iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    })?;
+    let auth = Arc::new(Authenticator::from_config(&config)?);
 
     let mut db = becta_domain::db::connect(&database_url).await?;
     let queries = Arc::new(AtomicUsize::new(0));
@@ -148,6 +167,7 @@ pub async fn spawn_app_with_engine(
     let search = wrap(becta_api::app::open_search(&config).await?);
     let service = becta_api::app::start(&config, db.clone(), search.clone()).await?;
     Ok(TestApp {
+        auth,
         url: format!("http://{}", service.addr()),
         client: reqwest::Client::new(),
         db,
@@ -184,6 +204,64 @@ impl TestApp {
     /// Like `gql`, but fails unless the response has data and no errors.
     pub async fn data(&self, query: &str, variables: Value) -> Result<Value> {
         let v = self.gql(query, variables).await?;
+        anyhow::ensure!(v.get("errors").is_none(), "unexpected errors: {v}");
+        Ok(v["data"].clone())
+    }
+
+    /// A token for a new user with `role`, acting for `org` (a URN or a supplier id).
+    pub fn token(&self, role: Role, org: Option<&str>) -> String {
+        self.token_for(Uuid::new_v4(), role, org)
+    }
+
+    /// A token for the user `sub`.
+    pub fn token_for(&self, sub: Uuid, role: Role, org: Option<&str>) -> String {
+        match self.auth.mint(
+            sub,
+            role,
+            org,
+            Some("Test User"),
+            std::time::Duration::from_secs(600),
+        ) {
+            Ok(t) => t,
+            Err(e) => panic!("minting a test token: {e}"),
+        }
+    }
+
+    /// POSTs an operation with `Authorization: Bearer <token>`: (status, headers, body).
+    pub async fn post_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Result<(u16, reqwest::header::HeaderMap, Value)> {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.url))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await?;
+        Ok((
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        ))
+    }
+
+    /// An operation as the token's user; the whole JSON response (HTTP must be 200).
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Result<Value> {
+        let (status, _, body) = self.post_as(Some(token), query, variables).await?;
+        anyhow::ensure!(status == 200, "HTTP {status}: {body}");
+        Ok(body)
+    }
+
+    /// Like `gql_as`, but fails unless the response has data and no errors.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Result<Value> {
+        let v = self.gql_as(token, query, variables).await?;
         anyhow::ensure!(v.get("errors").is_none(), "unexpected errors: {v}");
         Ok(v["data"].clone())
     }

@@ -38,6 +38,13 @@ impl<T> GqlResult<T> for becta_domain::Result<T> {
     }
 }
 
+/// Argument values that pass validation but fail coercion at run time (an explicit `null` for
+/// a defaulted non-null argument, a malformed custom scalar) come from async-graphql's
+/// `InputValueError`, whose messages start so. They are the client's, not ours.
+fn is_input_coercion(message: &str) -> bool {
+    message.starts_with("Expected input type \"") || message.starts_with("Failed to parse \"")
+}
+
 /// Gives every error in a response a code. Errors raised before execution (syntax, unknown
 /// fields, wrong argument types, depth or complexity limits) have no path: the request itself
 /// is at fault. An error with a path but no code would be a resolver bug; it is logged and
@@ -51,7 +58,7 @@ pub fn ensure_codes(mut resp: Response) -> Response {
         if has_code {
             continue;
         }
-        let code = if e.path.is_empty() {
+        let code = if e.path.is_empty() || is_input_coercion(&e.message) {
             "BAD_USER_INPUT"
         } else {
             tracing::error!(message = %e.message, path = ?e.path, "resolver error without a code");

@@ -1,26 +1,32 @@
 //! The GraphQL schema: thin resolvers over domain services. `schema()` builds it apart from the
 //! HTTP wiring, so `becta schema` and the tests see exactly what the server serves.
 
+pub mod auth;
 pub mod error;
 pub mod loaders;
+pub mod mutation;
 pub mod prefetch;
 pub mod query;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
 
 use crate::config::Limits;
 use crate::state::AppState;
 
-pub type BectaSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
+pub type BectaSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
 /// The schema with its limits; `state` is absent only when printing the SDL.
 pub fn schema(state: Option<AppState>, limits: &Limits) -> BectaSchema {
-    let mut builder = Schema::build(query::Query::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_recursive_depth(32)
-        .disable_suggestions();
+    let mut builder = Schema::build(
+        query::Query::default(),
+        mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(32)
+    .disable_suggestions();
     if !limits.introspection {
         builder = builder.disable_introspection();
     }

@@ -6,19 +6,21 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
+use crate::actor::{self, Actor};
 use crate::entity::{
     category, deal, deal_category, deal_eligibility, lot, lot_supplier, organisation, provider,
 };
 use crate::pagination::{Cursor, Page, PageArgs};
+use crate::vocab::Role;
 use crate::vocab::{DealStatus, EstablishmentType, Phase, RouteToMarket, eligibility};
-use crate::{Error, Result, outbox};
+use crate::{Error, Result, audit, db, outbox};
 
 /// Today's date for catalogue rules (UTC; a day's difference from UK time is immaterial for
 /// deals whose dates are whole days).
@@ -255,7 +257,7 @@ pub async fn suppliers_of_lots(
     Ok(out)
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewLot {
     pub number: i32,
     pub title: String,
@@ -263,7 +265,7 @@ pub struct NewLot {
     pub supplier_ids: Vec<Uuid>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewDeal {
     pub provider_id: Uuid,
     pub reference: String,
@@ -335,28 +337,43 @@ pub async fn insert(tx: &impl ConnectionTrait, d: NewDeal) -> Result<Uuid> {
     let id = Uuid::now_v7();
     deal::Entity::insert(deal::ActiveModel {
         id: Set(id),
-        provider_id: Set(d.provider_id),
-        reference: Set(d.reference),
-        title: Set(d.title),
-        summary: Set(d.summary),
-        description: Set(d.description),
-        how_to_buy: Set(d.how_to_buy),
-        route_to_market: Set(d.route_to_market.code().into()),
-        starts_on: Set(d.starts_on),
-        ends_on: Set(d.ends_on),
-        typical_savings: Set(d.typical_savings),
-        typical_savings_bps: Set(d.typical_savings_bps),
-        fees: Set(d.fees),
-        dfe_endorsed: Set(d.dfe_endorsed),
-        url: Set(d.url),
-        status: Set(d.status.code().into()),
         version: Set(1),
         is_sample: Set(d.is_sample),
         created_at: Set(now),
-        updated_at: Set(now),
+        ..deal_columns(&d, now)
     })
     .exec(tx)
     .await?;
+    insert_parts(tx, id, d).await?;
+    outbox::enqueue_many(tx, outbox::EntityType::Deal, &[id], outbox::Op::Upsert).await?;
+    Ok(id)
+}
+
+/// The deal row's own columns (and `updated_at`); the caller sets the rest.
+fn deal_columns(d: &NewDeal, now: chrono::DateTime<Utc>) -> deal::ActiveModel {
+    deal::ActiveModel {
+        provider_id: Set(d.provider_id),
+        reference: Set(d.reference.clone()),
+        title: Set(d.title.clone()),
+        summary: Set(d.summary.clone()),
+        description: Set(d.description.clone()),
+        how_to_buy: Set(d.how_to_buy.clone()),
+        route_to_market: Set(d.route_to_market.code().into()),
+        starts_on: Set(d.starts_on),
+        ends_on: Set(d.ends_on),
+        typical_savings: Set(d.typical_savings.clone()),
+        typical_savings_bps: Set(d.typical_savings_bps),
+        fees: Set(d.fees.clone()),
+        dfe_endorsed: Set(d.dfe_endorsed),
+        url: Set(d.url.clone()),
+        status: Set(d.status.code().into()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Categories, eligibility and lots of a deal.
+async fn insert_parts(tx: &impl ConnectionTrait, id: Uuid, d: NewDeal) -> Result<()> {
     let mut cats = d.categories;
     cats.sort();
     cats.dedup();
@@ -414,6 +431,197 @@ pub async fn insert(tx: &impl ConnectionTrait, d: NewDeal) -> Result<Uuid> {
             .await?;
         }
     }
-    outbox::enqueue_many(tx, outbox::EntityType::Deal, &[id], outbox::Op::Upsert).await?;
-    Ok(id)
+    Ok(())
+}
+
+/// Checks that the deal's provider, categories and lot suppliers exist.
+async fn check_references(db: &impl ConnectionTrait, d: &NewDeal) -> Result<()> {
+    use sea_orm::PaginatorTrait;
+    d.validate()?;
+    if provider::Entity::find_by_id(d.provider_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(Error::bad_input("providerId", "no provider has this id"));
+    }
+    let mut cats = d.categories.clone();
+    cats.sort();
+    cats.dedup();
+    let known = category::Entity::find()
+        .filter(category::Column::Slug.is_in(cats.clone()))
+        .filter(category::Column::Scope.eq("deal"))
+        .count(db)
+        .await?;
+    if known != cats.len() as u64 {
+        return Err(Error::bad_input(
+            "categories",
+            "every category must be a deal category (see `categories(scope: DEAL)`)",
+        ));
+    }
+    let mut sups: Vec<Uuid> = d.lots.iter().flat_map(|l| l.supplier_ids.clone()).collect();
+    sups.sort();
+    sups.dedup();
+    if !sups.is_empty() {
+        let known = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(sups.clone()))
+            .filter(organisation::Column::Kind.eq(crate::vocab::OrgKind::Supplier.code()))
+            .count(db)
+            .await?;
+        if known != sups.len() as u64 {
+            return Err(Error::bad_input(
+                "lots.supplierIds",
+                "every lot supplier must be a registered supplier",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn stale() -> Error {
+    Error::Conflict(
+        "the deal has changed since you read it: reload it and apply your change to the current version".into(),
+    )
+}
+
+/// An admin adds a deal to the catalogue (published, or as a draft).
+pub async fn create(db: &DatabaseConnection, actor: &Actor, d: NewDeal) -> Result<deal::Model> {
+    actor.require(&[Role::Admin])?;
+    if d.status == DealStatus::Archived {
+        return Err(Error::bad_input(
+            "status",
+            "a new deal is a draft or published",
+        ));
+    }
+    check_references(db, &d).await?;
+    let tx = actor::begin(db, actor).await?;
+    let after = audit::snapshot(&d)?;
+    let id = insert(&tx, d).await?;
+    audit::record(&tx, actor, "deal.create", "deal", id, None, Some(after)).await?;
+    let row = find(&tx, id).await?;
+    db::commit(tx).await?;
+    Ok(row)
+}
+
+/// An admin replaces a deal's content at `version` (lots, eligibility and categories too).
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+    d: NewDeal,
+) -> Result<deal::Model> {
+    actor.require(&[Role::Admin])?;
+    check_references(db, &d).await?;
+    let tx = actor::begin(db, actor).await?;
+    let before = find(&tx, id).await?;
+    if before.version != version {
+        return Err(stale());
+    }
+    let now = Utc::now();
+    let done = deal::Entity::update_many()
+        .set(deal_columns(&d, now))
+        .col_expr(deal::Column::Version, Expr::value(version + 1))
+        .filter(deal::Column::Id.eq(id))
+        .filter(deal::Column::Version.eq(version))
+        .exec(&tx)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(stale());
+    }
+    deal_category::Entity::delete_many()
+        .filter(deal_category::Column::DealId.eq(id))
+        .exec(&tx)
+        .await?;
+    deal_eligibility::Entity::delete_many()
+        .filter(deal_eligibility::Column::DealId.eq(id))
+        .exec(&tx)
+        .await?;
+    lot::Entity::delete_many()
+        .filter(lot::Column::DealId.eq(id))
+        .exec(&tx)
+        .await?;
+    let after = audit::snapshot(&d)?;
+    insert_parts(&tx, id, d).await?;
+    outbox::enqueue_many(&tx, outbox::EntityType::Deal, &[id], outbox::Op::Upsert).await?;
+    audit::record(
+        &tx,
+        actor,
+        "deal.update",
+        "deal",
+        id,
+        Some(deal_snapshot(&before)?),
+        Some(after),
+    )
+    .await?;
+    let row = find(&tx, id).await?;
+    db::commit(tx).await?;
+    Ok(row)
+}
+
+/// An admin ends a deal early: it is archived and leaves the catalogue and search.
+pub async fn expire(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+) -> Result<deal::Model> {
+    actor.require(&[Role::Admin])?;
+    let tx = actor::begin(db, actor).await?;
+    let before = find(&tx, id).await?;
+    if before.version != version {
+        return Err(stale());
+    }
+    if before.status == DealStatus::Archived.code() {
+        return Err(Error::Conflict("the deal is already archived".into()));
+    }
+    let done = deal::Entity::update_many()
+        .col_expr(
+            deal::Column::Status,
+            Expr::value(DealStatus::Archived.code()),
+        )
+        .col_expr(deal::Column::Version, Expr::value(version + 1))
+        .col_expr(deal::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(deal::Column::Id.eq(id))
+        .filter(deal::Column::Version.eq(version))
+        .exec(&tx)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(stale());
+    }
+    outbox::enqueue_many(&tx, outbox::EntityType::Deal, &[id], outbox::Op::Upsert).await?;
+    let row = find(&tx, id).await?;
+    audit::record(
+        &tx,
+        actor,
+        "deal.expire",
+        "deal",
+        id,
+        Some(deal_snapshot(&before)?),
+        Some(deal_snapshot(&row)?),
+    )
+    .await?;
+    db::commit(tx).await?;
+    Ok(row)
+}
+
+/// Any deal by id, whatever its status (admins).
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<deal::Model> {
+    deal::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::not_found("deal"))
+}
+
+/// What the audit log keeps of a deal row.
+fn deal_snapshot(d: &deal::Model) -> Result<serde_json::Value> {
+    audit::snapshot(&serde_json::json!({
+        "title": d.title,
+        "reference": d.reference,
+        "status": d.status,
+        "version": d.version,
+        "startsOn": d.starts_on,
+        "endsOn": d.ends_on,
+        "dfeEndorsed": d.dfe_endorsed,
+    }))
 }

@@ -202,57 +202,105 @@ pub async fn facets_of(
     Ok(out)
 }
 
-/// A product listing as a supplier (or the seed) submits it.
-#[derive(Debug, Clone)]
-pub struct NewProduct {
-    pub supplier_id: Uuid,
+/// What a supplier writes about a product: everything in a listing except who owns it, where
+/// it stands in vetting and the badges vetting awards. A pending revision stores one as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject, async_graphql::InputObject),
+    graphql(input_name = "ProductInput")
+)]
+pub struct ProductContent {
+    /// 2 to 200 characters, unique among the supplier's listings.
     pub name: String,
+    /// 10 to 500 characters, shown in lists.
     pub summary: String,
+    /// 10 to 10,000 characters.
     pub description: String,
+    /// Product category slugs, 1 to 10 (see `categories(scope: PRODUCT)`).
     pub categories: Vec<String>,
+    /// Curriculum subjects, lower case, at most 30.
     pub subjects: Vec<String>,
     pub key_stages: Vec<KeyStage>,
     pub platforms: Vec<Platform>,
     pub pricing_model: PricingModel,
+    /// Price in pence per pricing unit, not negative.
     pub price_pence: i64,
     pub hosting_location: HostingLocation,
     pub cyber_essentials: CyberEssentials,
+    /// Link to the WCAG 2.2 AA accessibility statement.
     pub accessibility_statement_url: Option<String>,
+    /// A data protection impact assessment is available to schools.
     pub dpia_available: bool,
     pub sso_microsoft: bool,
     pub sso_google: bool,
+    /// Integrates with the school's management information system.
     pub mis_integration: bool,
     pub website: Option<String>,
-    pub status: ProductStatus,
-    pub badges: Vec<Badge>,
-    pub is_sample: bool,
 }
 
-impl NewProduct {
+impl ProductContent {
     pub fn validate(&self) -> Result<()> {
-        crate::validate::text("name", &self.name, 2, 200)?;
-        crate::validate::text("summary", &self.summary, 10, 500)?;
-        crate::validate::text("description", &self.description, 10, 10_000)?;
+        use crate::validate;
+        validate::text("name", &self.name, 2, 200)?;
+        validate::text("summary", &self.summary, 10, 500)?;
+        validate::text("description", &self.description, 10, 10_000)?;
         if self.price_pence < 0 {
             return Err(Error::bad_input(
                 "pricePence",
                 "`pricePence` must not be negative",
             ));
         }
-        if self.categories.is_empty() {
+        if self.price_pence > 10_000_000_000 {
             return Err(Error::bad_input(
-                "categories",
-                "at least one category is required",
+                "pricePence",
+                "`pricePence` must be at most 10000000000 (100 million pounds)",
             ));
         }
+        if self.categories.is_empty() || self.categories.len() > 10 {
+            return Err(Error::bad_input("categories", "give 1 to 10 categories"));
+        }
+        for c in &self.categories {
+            validate::code("categories", c)?;
+        }
+        if self.subjects.len() > 30 {
+            return Err(Error::bad_input("subjects", "give at most 30 subjects"));
+        }
+        for s in &self.subjects {
+            validate::text("subjects", s, 2, 40)?;
+        }
         if let Some(u) = &self.accessibility_statement_url {
-            crate::validate::url("accessibilityStatementUrl", u)?;
+            validate::url("accessibilityStatementUrl", u)?;
         }
         if let Some(u) = &self.website {
-            crate::validate::url("website", u)?;
+            validate::url("website", u)?;
         }
         Ok(())
     }
+
+    /// Sorted, without repeats: the form stored and compared.
+    pub fn normalised(mut self) -> Self {
+        self.name = self.name.trim().to_owned();
+        self.summary = self.summary.trim().to_owned();
+        self.description = self.description.trim().to_owned();
+        self.categories = dedup(self.categories.into_iter());
+        self.subjects = dedup(self.subjects.into_iter().map(|s| s.trim().to_lowercase()));
+        self.key_stages.sort();
+        self.key_stages.dedup();
+        self.platforms.sort();
+        self.platforms.dedup();
+        self
+    }
+}
+
+/// A product listing as the seed (or a supplier's first save) creates it.
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    pub supplier_id: Uuid,
+    pub content: ProductContent,
+    pub status: ProductStatus,
+    pub badges: Vec<Badge>,
+    pub is_sample: bool,
 }
 
 /// Inserts products with their categories and facets, and queues them for search, in the
@@ -269,61 +317,24 @@ pub async fn insert_many(
         let mut cats = Vec::new();
         let mut facets = Vec::new();
         for p in chunk {
-            p.validate()?;
+            p.content.validate()?;
             let id = Uuid::now_v7();
             ids.push(id);
+            let c = &p.content;
             let public = p.status == ProductStatus::Approved;
             rows.push(product::ActiveModel {
                 id: Set(id),
                 supplier_id: Set(p.supplier_id),
-                name: Set(p.name.clone()),
-                summary: Set(p.summary.clone()),
-                description: Set(p.description.clone()),
-                pricing_model: Set(p.pricing_model.code().into()),
-                price_pence: Set(p.price_pence),
-                hosting_location: Set(p.hosting_location.code().into()),
-                cyber_essentials: Set(p.cyber_essentials.code().into()),
-                accessibility_statement_url: Set(p.accessibility_statement_url.clone()),
-                dpia_available: Set(p.dpia_available),
-                sso_microsoft: Set(p.sso_microsoft),
-                sso_google: Set(p.sso_google),
-                mis_integration: Set(p.mis_integration),
-                website: Set(p.website.clone()),
                 status: Set(p.status.code().into()),
                 published_at: Set(public.then_some(now)),
                 version: Set(1),
                 is_sample: Set(p.is_sample),
                 created_at: Set(now),
-                updated_at: Set(now),
+                ..content_columns(c, now)
             });
-            for c in dedup(p.categories.iter().cloned()) {
-                cats.push(product_category::ActiveModel {
-                    product_id: Set(id),
-                    category_slug: Set(c),
-                });
-            }
-            let mut push = |name: &str, values: Vec<String>| {
-                for v in dedup(values.into_iter()) {
-                    facets.push(product_facet::ActiveModel {
-                        product_id: Set(id),
-                        facet: Set(name.to_owned()),
-                        value: Set(v),
-                    });
-                }
-            };
-            push(facet::SUBJECT, p.subjects.clone());
-            push(
-                facet::KEY_STAGE,
-                p.key_stages.iter().map(|k| k.code().to_owned()).collect(),
-            );
-            push(
-                facet::PLATFORM,
-                p.platforms.iter().map(|k| k.code().to_owned()).collect(),
-            );
-            push(
-                facet::BADGE,
-                p.badges.iter().map(|k| k.code().to_owned()).collect(),
-            );
+            cats.extend(category_rows(id, c));
+            facets.extend(facet_rows(id, c));
+            facets.extend(badge_rows(id, &p.badges));
         }
         product::Entity::insert_many(rows).exec(tx).await?;
         for c in cats.chunks(BATCH * 2) {
@@ -339,6 +350,156 @@ pub async fn insert_many(
     }
     outbox::enqueue_many(tx, outbox::EntityType::Product, &ids, outbox::Op::Upsert).await?;
     Ok(ids)
+}
+
+/// The product row's content columns (and `updated_at`); the caller sets the rest.
+fn content_columns(c: &ProductContent, now: chrono::DateTime<Utc>) -> product::ActiveModel {
+    product::ActiveModel {
+        name: Set(c.name.clone()),
+        summary: Set(c.summary.clone()),
+        description: Set(c.description.clone()),
+        pricing_model: Set(c.pricing_model.code().into()),
+        price_pence: Set(c.price_pence),
+        hosting_location: Set(c.hosting_location.code().into()),
+        cyber_essentials: Set(c.cyber_essentials.code().into()),
+        accessibility_statement_url: Set(c.accessibility_statement_url.clone()),
+        dpia_available: Set(c.dpia_available),
+        sso_microsoft: Set(c.sso_microsoft),
+        sso_google: Set(c.sso_google),
+        mis_integration: Set(c.mis_integration),
+        website: Set(c.website.clone()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+fn category_rows(id: Uuid, c: &ProductContent) -> Vec<product_category::ActiveModel> {
+    dedup(c.categories.iter().cloned())
+        .into_iter()
+        .map(|slug| product_category::ActiveModel {
+            product_id: Set(id),
+            category_slug: Set(slug),
+        })
+        .collect()
+}
+
+fn facet_row(id: Uuid, name: &str, value: String) -> product_facet::ActiveModel {
+    product_facet::ActiveModel {
+        product_id: Set(id),
+        facet: Set(name.to_owned()),
+        value: Set(value),
+    }
+}
+
+/// Subject, key stage and platform rows: the facets a supplier writes.
+fn facet_rows(id: Uuid, c: &ProductContent) -> Vec<product_facet::ActiveModel> {
+    let codes = |v: Vec<&'static str>| dedup(v.into_iter().map(str::to_owned));
+    let mut rows = Vec::new();
+    for v in dedup(c.subjects.iter().cloned()) {
+        rows.push(facet_row(id, facet::SUBJECT, v));
+    }
+    for v in codes(c.key_stages.iter().map(|k| k.code()).collect()) {
+        rows.push(facet_row(id, facet::KEY_STAGE, v));
+    }
+    for v in codes(c.platforms.iter().map(|p| p.code()).collect()) {
+        rows.push(facet_row(id, facet::PLATFORM, v));
+    }
+    rows
+}
+
+/// Badge rows: the facets vetting awards.
+fn badge_rows(id: Uuid, badges: &[Badge]) -> Vec<product_facet::ActiveModel> {
+    dedup(badges.iter().map(|b| b.code().to_owned()))
+        .into_iter()
+        .map(|v| facet_row(id, facet::BADGE, v))
+        .collect()
+}
+
+/// Makes `content` the product's live content (row, categories and supplier-written facets),
+/// in the caller's transaction. Status, version and badges are the caller's business.
+pub async fn replace_content(
+    tx: &impl ConnectionTrait,
+    id: Uuid,
+    content: &ProductContent,
+) -> Result<()> {
+    content.validate()?;
+    product::Entity::update(product::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        ..content_columns(content, Utc::now())
+    })
+    .exec(tx)
+    .await?;
+    product_category::Entity::delete_many()
+        .filter(product_category::Column::ProductId.eq(id))
+        .exec(tx)
+        .await?;
+    product_category::Entity::insert_many(category_rows(id, content))
+        .exec(tx)
+        .await?;
+    product_facet::Entity::delete_many()
+        .filter(product_facet::Column::ProductId.eq(id))
+        .filter(product_facet::Column::Facet.ne(facet::BADGE))
+        .exec(tx)
+        .await?;
+    let rows = facet_rows(id, content);
+    if !rows.is_empty() {
+        product_facet::Entity::insert_many(rows).exec(tx).await?;
+    }
+    Ok(())
+}
+
+/// Replaces the product's badges, in the caller's transaction.
+pub async fn replace_badges(tx: &impl ConnectionTrait, id: Uuid, badges: &[Badge]) -> Result<()> {
+    product_facet::Entity::delete_many()
+        .filter(product_facet::Column::ProductId.eq(id))
+        .filter(product_facet::Column::Facet.eq(facet::BADGE))
+        .exec(tx)
+        .await?;
+    let rows = badge_rows(id, badges);
+    if !rows.is_empty() {
+        product_facet::Entity::insert_many(rows).exec(tx).await?;
+    }
+    Ok(())
+}
+
+/// The live content of a product, read back from its row, categories and facets.
+pub async fn content_of(db: &impl ConnectionTrait, p: &product::Model) -> Result<ProductContent> {
+    let bad = |column: &str, value: &str| {
+        Error::Internal(format!("unknown code {value:?} in products.{column}"))
+    };
+    let categories: Vec<String> = categories_of(db, &[p.id])
+        .await?
+        .remove(&p.id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.slug)
+        .collect();
+    let facets = facets_of(db, &[p.id])
+        .await?
+        .remove(&p.id)
+        .unwrap_or_default();
+    Ok(ProductContent {
+        name: p.name.clone(),
+        summary: p.summary.clone(),
+        description: p.description.clone(),
+        categories: dedup(categories.into_iter()),
+        subjects: facets.subjects,
+        key_stages: facets.key_stages,
+        platforms: facets.platforms,
+        pricing_model: PricingModel::from_code(&p.pricing_model)
+            .ok_or_else(|| bad("pricing_model", &p.pricing_model))?,
+        price_pence: p.price_pence,
+        hosting_location: HostingLocation::from_code(&p.hosting_location)
+            .ok_or_else(|| bad("hosting_location", &p.hosting_location))?,
+        cyber_essentials: CyberEssentials::from_code(&p.cyber_essentials)
+            .ok_or_else(|| bad("cyber_essentials", &p.cyber_essentials))?,
+        accessibility_statement_url: p.accessibility_statement_url.clone(),
+        dpia_available: p.dpia_available,
+        sso_microsoft: p.sso_microsoft,
+        sso_google: p.sso_google,
+        mis_integration: p.mis_integration,
+        website: p.website.clone(),
+    })
 }
 
 fn dedup(values: impl Iterator<Item = String>) -> Vec<String> {

@@ -1,10 +1,12 @@
 //! Query roots, one per area, merged into `Query`.
 
+mod account;
 mod catalogue;
 pub mod search;
 
+pub use account::AccountQuery;
 pub use catalogue::CatalogueQuery;
 pub use search::SearchQueryRoot;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(CatalogueQuery, SearchQueryRoot);
+pub struct Query(CatalogueQuery, SearchQueryRoot, AccountQuery);

@@ -6,8 +6,8 @@ use becta_domain::catalogue::{deals, products};
 use becta_domain::entity::{category, deal, lot, organisation, product, provider};
 use becta_domain::pagination::PageArgs;
 use becta_domain::vocab::{
-    Badge, CyberEssentials, EstablishmentType, HostingLocation, KeyStage, Phase, Platform,
-    PricingModel, RouteToMarket,
+    Badge, CyberEssentials, DealStatus, EstablishmentType, HostingLocation, KeyStage, Phase,
+    Platform, PricingModel, RouteToMarket,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -391,6 +391,14 @@ impl Deal {
         self.0.updated_at
     }
     /// True for records of the sample dataset.
+    /// Pass this version to `updateDeal` or `expireDeal`; an older one is `CONFLICT`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Draft and archived deals are seen only by admins.
+    async fn status(&self) -> async_graphql::Result<DealStatus> {
+        code(DealStatus::from_code, "deals.status", &self.0.status)
+    }
     async fn is_sample(&self) -> bool {
         self.0.is_sample
     }

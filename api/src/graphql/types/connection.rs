@@ -3,10 +3,11 @@
 
 use async_graphql::{Context, Object, OutputType, SimpleObject};
 use becta_domain::catalogue::{deals, products};
-use becta_domain::entity::{deal, product};
+use becta_domain::entity::{audit_event, deal, product};
+use becta_domain::listings;
 use becta_domain::pagination::Page;
 
-use super::{Deal, Product};
+use super::{AuditEvent, Deal, Listing, Product};
 use crate::graphql::error::GqlResult;
 use crate::graphql::prefetch;
 use crate::state::AppState;
@@ -25,7 +26,9 @@ pub struct PageInfo {
 #[derive(SimpleObject)]
 #[graphql(
     concrete(name = "ProductEdge", params(Product)),
-    concrete(name = "DealEdge", params(Deal))
+    concrete(name = "DealEdge", params(Deal)),
+    concrete(name = "ListingEdge", params(Listing)),
+    concrete(name = "AuditEventEdge", params(AuditEvent))
 )]
 pub struct Edge<T: OutputType> {
     /// Pass as `after` to get the rows after this one.
@@ -37,6 +40,8 @@ pub struct Edge<T: OutputType> {
 pub enum Counted {
     Products(products::ProductFilter),
     Deals(deals::DealFilter),
+    /// The connection has no `totalCount`.
+    Nothing,
 }
 
 pub struct Connection<T: OutputType> {
@@ -71,8 +76,32 @@ impl Connection<Deal> {
     }
 }
 
+impl Connection<Listing> {
+    /// A page of listings with their pending revisions (one query for the page).
+    pub async fn listings(
+        ctx: &Context<'_>,
+        page: Page<product::Model>,
+    ) -> async_graphql::Result<Self> {
+        let db = &ctx.data::<AppState>()?.db;
+        let ids: Vec<_> = page.items.iter().map(|(_, r)| r.id).collect();
+        let mut pending = listings::pending_revisions(db, &ids).await.gql()?;
+        Ok(Connection::new(page, Counted::Nothing, |p| {
+            Listing(listings::Listing {
+                pending_revision: pending.remove(&p.id),
+                product: p,
+            })
+        }))
+    }
+}
+
+impl Connection<AuditEvent> {
+    pub fn audit_events(page: Page<audit_event::Model>) -> Self {
+        Connection::new(page, Counted::Nothing, AuditEvent)
+    }
+}
+
 impl<T: OutputType> Connection<T> {
-    fn new<R>(page: Page<R>, counted: Counted, node: impl Fn(R) -> T) -> Self {
+    fn new<R>(page: Page<R>, counted: Counted, mut node: impl FnMut(R) -> T) -> Self {
         let edges: Vec<Edge<T>> = page
             .items
             .into_iter()
@@ -99,6 +128,7 @@ impl<T: OutputType> Connection<T> {
         match &self.counted {
             Counted::Products(f) => products::count(db, f).await.gql(),
             Counted::Deals(f) => deals::count(db, f).await.gql(),
+            Counted::Nothing => Ok(0),
         }
     }
 }
@@ -130,5 +160,27 @@ impl Connection<Deal> {
     /// How many deals match the filter, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         self.count(ctx).await
+    }
+}
+
+/// A page of listings.
+#[Object(name = "ListingConnection")]
+impl Connection<Listing> {
+    async fn edges(&self) -> &[Edge<Listing>] {
+        &self.edges
+    }
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+}
+
+/// A page of audit events, newest first.
+#[Object(name = "AuditEventConnection")]
+impl Connection<AuditEvent> {
+    async fn edges(&self) -> &[Edge<AuditEvent>] {
+        &self.edges
+    }
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
     }
 }

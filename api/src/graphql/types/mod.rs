@@ -1,10 +1,12 @@
 //! GraphQL output and input types. They wrap domain rows and resolve nested fields through
 //! the loaders; they never touch the database directly.
 
+pub mod account;
 pub mod catalogue;
 pub mod connection;
 pub mod ids;
 pub mod search;
 
+pub use account::*;
 pub use catalogue::*;
 pub use connection::*;

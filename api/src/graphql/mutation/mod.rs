@@ -1,0 +1,13 @@
+//! Mutation roots, one per area, merged into `Mutation`. Every mutation needs a bearer token,
+//! runs as one transaction in its domain service and leaves one audit event.
+
+mod deals;
+mod listings;
+mod vetting;
+
+pub use deals::DealMutation;
+pub use listings::ListingMutation;
+pub use vetting::VettingMutation;
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(ListingMutation, VettingMutation, DealMutation);

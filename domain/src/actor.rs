@@ -1,0 +1,152 @@
+//! Who is acting: the user a verified token names, with their role and organisation.
+//!
+//! Policy: the api crate verifies tokens and builds an [`Actor`]; services take one for every
+//! write and decide from it alone. A user row is written (or refreshed from the token) in the
+//! first statement of each write transaction, so tokens from an external identity provider
+//! need no sign-up step.
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set,
+};
+use uuid::Uuid;
+
+use crate::entity::{organisation, user};
+use crate::vocab::{OrgKind, Role};
+use crate::{Error, Result, db};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub role: Role,
+    /// The school or supplier the user acts for; advisers and admins may have none.
+    pub organisation_id: Option<Uuid>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    /// The HTTP request this action came in on, for the audit log.
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// `FORBIDDEN` unless the actor has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "this needs the role {}",
+                roles
+                    .iter()
+                    .map(|r| r.code())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )))
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The supplier organisation of a SUPPLIER actor.
+    pub fn supplier_id(&self) -> Result<Uuid> {
+        self.require(&[Role::Supplier])?;
+        self.organisation_id
+            .ok_or_else(|| Error::Forbidden("the token names no supplier organisation".into()))
+    }
+
+    /// The school of a SCHOOL_BUYER actor.
+    pub fn school_id(&self) -> Result<Uuid> {
+        self.require(&[Role::SchoolBuyer])?;
+        self.organisation_id
+            .ok_or_else(|| Error::Forbidden("the token names no school".into()))
+    }
+}
+
+/// Finds the organisation a token's `org` claim names: a school's URN for SCHOOL_BUYER, a
+/// supplier's id for SUPPLIER; optional for ADVISER and ADMIN (the service's own organisation
+/// by id). `UNAUTHENTICATED` when the claim is missing or names nothing we know.
+pub async fn resolve_organisation(
+    db: &impl ConnectionTrait,
+    role: Role,
+    claim: Option<&str>,
+) -> Result<Option<organisation::Model>> {
+    let unknown = || Error::Unauthenticated("the token's organisation is not registered".into());
+    let claim = claim.map(str::trim).filter(|c| !c.is_empty());
+    let found = match (role, claim) {
+        (Role::SchoolBuyer, Some(urn)) => {
+            let urn: i32 = urn
+                .parse()
+                .ok()
+                .filter(|u| (100_000..1_000_000).contains(u))
+                .ok_or_else(|| {
+                    Error::Unauthenticated(
+                        "a school buyer's organisation must be its 6-digit URN".into(),
+                    )
+                })?;
+            organisation::Entity::find()
+                .filter(organisation::Column::Urn.eq(urn))
+                .filter(organisation::Column::Kind.eq(OrgKind::School.code()))
+                .one(db)
+                .await?
+        }
+        (Role::Supplier, Some(id)) => {
+            let id: Uuid = id.parse().map_err(|_| {
+                Error::Unauthenticated("a supplier's organisation must be its id".into())
+            })?;
+            organisation::Entity::find_by_id(id)
+                .filter(organisation::Column::Kind.eq(OrgKind::Supplier.code()))
+                .one(db)
+                .await?
+        }
+        (Role::SchoolBuyer | Role::Supplier, None) => {
+            return Err(Error::Unauthenticated(
+                "the token names no organisation".into(),
+            ));
+        }
+        (Role::Adviser | Role::Admin, None) => return Ok(None),
+        (Role::Adviser | Role::Admin, Some(id)) => {
+            let id: Uuid = id.parse().map_err(|_| unknown())?;
+            organisation::Entity::find_by_id(id)
+                .filter(organisation::Column::Kind.eq(OrgKind::Service.code()))
+                .one(db)
+                .await?
+        }
+    };
+    found.map(Some).ok_or_else(unknown)
+}
+
+/// Starts a write transaction on behalf of `actor`, recording (or refreshing) their user row.
+pub async fn begin(db: &DatabaseConnection, actor: &Actor) -> Result<DatabaseTransaction> {
+    let tx = db::begin_write(db).await?;
+    let email = actor
+        .email
+        .clone()
+        .unwrap_or_else(|| format!("{}@users.invalid", actor.user_id));
+    let name = actor
+        .display_name
+        .clone()
+        .unwrap_or_else(|| format!("{} {}", actor.role.code(), actor.user_id));
+    user::Entity::insert(user::ActiveModel {
+        id: Set(actor.user_id),
+        email: Set(email),
+        display_name: Set(name),
+        role: Set(actor.role.code().into()),
+        organisation_id: Set(actor.organisation_id),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(user::Column::Id)
+            .update_columns([
+                user::Column::Role,
+                user::Column::OrganisationId,
+                user::Column::DisplayName,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&tx)
+    .await?;
+    Ok(tx)
+}
