@@ -13,8 +13,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -444,14 +444,25 @@ pub async fn submit(
             )));
         }
     }
-    let updated = bump(&tx, &p, Some(ProductStatus::Submitted)).await?;
+    move_to(tx, actor, &p, ProductStatus::Submitted, "product.submit").await
+}
+
+/// Moves `p` to `status`, records `action` in the audit log and commits.
+async fn move_to(
+    tx: DatabaseTransaction,
+    actor: &Actor,
+    p: &product::Model,
+    status: ProductStatus,
+    action: &str,
+) -> Result<Listing> {
+    let updated = bump(&tx, p, Some(status)).await?;
     audit::record(
         &tx,
         actor,
-        "product.submit",
+        action,
         "product",
-        id,
-        Some(snapshot(&p, None, None)?),
+        p.id,
+        Some(snapshot(p, None, None)?),
         Some(snapshot(&updated, None, None)?),
     )
     .await?;
@@ -483,23 +494,8 @@ pub async fn withdraw(
         )));
     }
     supersede_pending(&tx, id).await?;
-    let updated = bump(&tx, &p, Some(ProductStatus::Withdrawn)).await?;
     outbox::enqueue_many(&tx, outbox::EntityType::Product, &[id], outbox::Op::Upsert).await?;
-    audit::record(
-        &tx,
-        actor,
-        "product.withdraw",
-        "product",
-        id,
-        Some(snapshot(&p, None, None)?),
-        Some(snapshot(&updated, None, None)?),
-    )
-    .await?;
-    db::commit(tx).await?;
-    Ok(Listing {
-        product: updated,
-        pending_revision: None,
-    })
+    move_to(tx, actor, &p, ProductStatus::Withdrawn, "product.withdraw").await
 }
 
 /// A supplier's own listings in any status, newest first.

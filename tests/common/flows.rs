@@ -118,3 +118,22 @@ pub async fn approved(app: &TestApp, supplier: &str, admin: &str, name: &str) ->
     )
     .await
 }
+
+/// The names of the supplier's own listings, in any status.
+pub async fn my_listing_names(app: &TestApp, supplier: &str) -> Result<Vec<String>> {
+    let mine = app
+        .data_as(
+            supplier,
+            "{ myListings(first: 100) { edges { node { product { name } } } } }",
+            json!({}),
+        )
+        .await?;
+    Ok(mine["myListings"]["edges"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|n| n["node"]["product"]["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}

@@ -484,6 +484,30 @@ fn stale() -> Error {
     )
 }
 
+/// Applies `q` to the deal `current` if it is still at `version`, moving it to the next
+/// version; `CONFLICT` when it is not (read here, or changed by a racing writer).
+async fn guarded_update(
+    tx: &impl ConnectionTrait,
+    current: &deal::Model,
+    version: i32,
+    q: sea_orm::UpdateMany<deal::Entity>,
+) -> Result<()> {
+    if current.version != version {
+        return Err(stale());
+    }
+    let done = q
+        .col_expr(deal::Column::Version, Expr::value(version + 1))
+        .filter(deal::Column::Id.eq(current.id))
+        .filter(deal::Column::Version.eq(version))
+        .exec(tx)
+        .await?;
+    if done.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(stale())
+    }
+}
+
 /// An admin adds a deal to the catalogue (published, or as a draft).
 pub async fn create(db: &DatabaseConnection, actor: &Actor, d: NewDeal) -> Result<deal::Model> {
     actor.require(&[Role::Admin])?;
@@ -515,20 +539,13 @@ pub async fn update(
     check_references(db, &d).await?;
     let tx = actor::begin(db, actor).await?;
     let before = find(&tx, id).await?;
-    if before.version != version {
-        return Err(stale());
-    }
-    let now = Utc::now();
-    let done = deal::Entity::update_many()
-        .set(deal_columns(&d, now))
-        .col_expr(deal::Column::Version, Expr::value(version + 1))
-        .filter(deal::Column::Id.eq(id))
-        .filter(deal::Column::Version.eq(version))
-        .exec(&tx)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(stale());
-    }
+    guarded_update(
+        &tx,
+        &before,
+        version,
+        deal::Entity::update_many().set(deal_columns(&d, Utc::now())),
+    )
+    .await?;
     deal_category::Entity::delete_many()
         .filter(deal_category::Column::DealId.eq(id))
         .exec(&tx)
@@ -569,26 +586,21 @@ pub async fn expire(
     actor.require(&[Role::Admin])?;
     let tx = actor::begin(db, actor).await?;
     let before = find(&tx, id).await?;
-    if before.version != version {
-        return Err(stale());
-    }
-    if before.status == DealStatus::Archived.code() {
+    if before.version == version && before.status == DealStatus::Archived.code() {
         return Err(Error::Conflict("the deal is already archived".into()));
     }
-    let done = deal::Entity::update_many()
-        .col_expr(
-            deal::Column::Status,
-            Expr::value(DealStatus::Archived.code()),
-        )
-        .col_expr(deal::Column::Version, Expr::value(version + 1))
-        .col_expr(deal::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(deal::Column::Id.eq(id))
-        .filter(deal::Column::Version.eq(version))
-        .exec(&tx)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(stale());
-    }
+    guarded_update(
+        &tx,
+        &before,
+        version,
+        deal::Entity::update_many()
+            .col_expr(
+                deal::Column::Status,
+                Expr::value(DealStatus::Archived.code()),
+            )
+            .col_expr(deal::Column::UpdatedAt, Expr::value(Utc::now())),
+    )
+    .await?;
     outbox::enqueue_many(&tx, outbox::EntityType::Deal, &[id], outbox::Op::Upsert).await?;
     let row = find(&tx, id).await?;
     audit::record(
