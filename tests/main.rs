@@ -6,6 +6,7 @@ mod catalogue;
 mod common;
 mod errors;
 mod http;
+mod lending;
 mod listings;
 mod matrix;
 mod schema;

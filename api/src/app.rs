@@ -87,6 +87,33 @@ pub fn spawn_worker(
     tokio::spawn(Worker::new(db, engine).run(stop))
 }
 
+/// Starts the loan sweeper in the background: every `interval` it expires due loans, hands
+/// their seats on and writes reminders. Several sweepers may run against one database.
+pub fn spawn_sweeper(
+    db: DatabaseConnection,
+    interval: std::time::Duration,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match becta_domain::lending::sweep(&db, chrono::Utc::now(), 200).await {
+                Ok(s) if s.expired > 0 => {
+                    tracing::info!(expired = s.expired, reminders = s.reminders, "loans swept")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "loan sweep failed; retrying"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
+        }
+    })
+}
+
 /// Starts serving on an already opened, migrated database.
 pub async fn start(
     config: &Config,
@@ -101,7 +128,10 @@ pub async fn start(
     let (stop_workers, stopped) = watch::channel(false);
     let mut workers = Vec::new();
     if config.indexer {
-        workers.push(spawn_worker(db.clone(), search.clone(), stopped));
+        workers.push(spawn_worker(db.clone(), search.clone(), stopped.clone()));
+    }
+    if config.sweeper {
+        workers.push(spawn_sweeper(db.clone(), config.sweep_interval, stopped));
     }
     let state = AppState { db, search, auth };
     let server = http::start(

@@ -1,4 +1,4 @@
-//! The command line: `becta [serve|migrate|seed|index|reindex|schema|token]`; no subcommand
+//! The command line: `becta [serve|migrate|seed|index|sweep|reindex|schema|token]`; no subcommand
 //! means `serve`.
 
 use std::process::ExitCode;
@@ -39,6 +39,12 @@ enum Command {
     },
     /// Run only the search outbox worker (for a separate indexer process).
     Index,
+    /// Run only the loan sweeper: expire due loans, hand seats on, write reminders.
+    Sweep {
+        /// Sweep once and exit, instead of every BECTA_SWEEP_INTERVAL_MS.
+        #[arg(long)]
+        once: bool,
+    },
     /// Rebuild the search indexes from the database, built aside and swapped in.
     Reindex,
     /// Print the GraphQL schema (SDL) the server serves.
@@ -158,6 +164,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             shutdown_signal().await;
             let _ = stop.send(true);
             worker.await?;
+        }
+        Command::Sweep { once } => {
+            let db = app::open_database(&config).await?;
+            if once {
+                let s = becta_domain::lending::sweep(&db, chrono::Utc::now(), 10_000).await?;
+                tracing::info!(expired = s.expired, reminders = s.reminders, "loans swept");
+            } else {
+                let (stop, stopped) = tokio::sync::watch::channel(false);
+                let sweeper = app::spawn_sweeper(db, config.sweep_interval, stopped);
+                tracing::info!("loan sweeper running");
+                shutdown_signal().await;
+                let _ = stop.send(true);
+                sweeper.await?;
+            }
         }
         Command::Reindex => {
             let db = app::open_database(&config).await?;

@@ -27,6 +27,8 @@
 //! | `BECTA_RATE_MUTATIONS_PER_ADDRESS` | `300` | mutations per client address per minute (0: no limit) |
 //! | `BECTA_RATE_SEARCHES_PER_MINUTE` | `600` | search fields per token, or per address without one, per minute (0: no limit) |
 //! | `BECTA_TRUST_FORWARDED_FOR` | `false` | take the client address from `X-Forwarded-For` (only behind a proxy that sets it) |
+//! | `BECTA_SWEEPER` | `true` | run the loan sweeper (expiry, hand-on, reminders) inside `serve` |
+//! | `BECTA_SWEEP_INTERVAL_MS` | `30000` | how often the sweeper looks for due loans |
 //! | `BECTA_LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | log filter |
 
@@ -155,6 +157,9 @@ pub struct Config {
     pub search: SearchConfig,
     /// Run the outbox worker inside `serve`.
     pub indexer: bool,
+    /// Run the loan sweeper inside `serve`.
+    pub sweeper: bool,
+    pub sweep_interval: std::time::Duration,
 }
 
 impl Config {
@@ -240,6 +245,10 @@ impl Config {
             log_json,
             search,
             indexer: flag(&get, "BECTA_INDEXER", true)?,
+            sweeper: flag(&get, "BECTA_SWEEPER", true)?,
+            sweep_interval: std::time::Duration::from_millis(
+                number(&get, "BECTA_SWEEP_INTERVAL_MS", 30_000)?.max(10) as u64,
+            ),
         })
     }
 }

@@ -254,6 +254,31 @@ code_enum! {
 }
 
 code_enum! {
+    /// Where a trial offer stands: only OPEN offers take requests; a PAUSED offer keeps its
+    /// waitlist; a CLOSED one is over (running loans run to their end).
+    OfferStatus {
+        Open = "open",
+        Paused = "paused",
+        Closed = "closed",
+    }
+}
+
+code_enum! {
+    /// Where a trial loan stands.
+    LoanStatus {
+        /// In the queue for a seat.
+        Waitlisted = "waitlisted",
+        /// Holding a seat until `endsAt`.
+        Active = "active",
+        Returned = "returned",
+        Expired = "expired",
+        /// Turned into a purchase.
+        Converted = "converted",
+        LeftWaitlist = "left_waitlist",
+    }
+}
+
+code_enum! {
     /// What a user does in the service.
     Role {
         SchoolBuyer = "SCHOOL_BUYER",

@@ -151,6 +151,15 @@ pub async fn get_public(db: &impl ConnectionTrait, id: Uuid) -> Result<product::
         .ok_or(Error::not_found("product"))
 }
 
+/// A product in any status, for records that refer to it (a school's loan of a product that
+/// has since been withdrawn still names it).
+pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<product::Model> {
+    product::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::not_found("product"))
+}
+
 /// Categories of each product, in display order: one query for all ids.
 pub async fn categories_of(
     db: &impl ConnectionTrait,

@@ -2,12 +2,19 @@
 //! runs as one transaction in its domain service and leaves one audit event.
 
 mod deals;
+mod lending;
 mod listings;
 mod vetting;
 
 pub use deals::DealMutation;
+pub use lending::LendingMutation;
 pub use listings::ListingMutation;
 pub use vetting::VettingMutation;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(ListingMutation, VettingMutation, DealMutation);
+pub struct Mutation(
+    ListingMutation,
+    VettingMutation,
+    DealMutation,
+    LendingMutation,
+);

@@ -137,6 +137,6 @@ impl AccountQuery {
             to: f.to,
         };
         let rows = audit::list(db, a, &filter, &page).await.gql()?;
-        Ok(Connection::audit_events(rows))
+        Ok(Connection::plain(rows, AuditEvent))
     }
 }

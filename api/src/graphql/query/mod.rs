@@ -2,11 +2,13 @@
 
 mod account;
 mod catalogue;
+mod lending;
 pub mod search;
 
 pub use account::AccountQuery;
 pub use catalogue::CatalogueQuery;
+pub use lending::LendingQuery;
 pub use search::SearchQueryRoot;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(CatalogueQuery, SearchQueryRoot, AccountQuery);
+pub struct Query(CatalogueQuery, SearchQueryRoot, AccountQuery, LendingQuery);

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::connection::Connection;
 use super::ids::parse_id;
+use super::lending::TrialOffer;
 use crate::graphql::error::{GqlResult, to_gql};
 use crate::graphql::loaders::*;
 use crate::state::AppState;
@@ -279,6 +280,16 @@ impl Product {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+    /// Open trial offers: schools may borrow seats to try the product before buying.
+    async fn trial_offers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TrialOffer>> {
+        let db = &ctx.data::<AppState>()?.db;
+        Ok(becta_domain::lending::open_offers(db, &[self.0.id])
+            .await
+            .gql()?
+            .into_iter()
+            .map(|o| TrialOffer(o, false))
+            .collect())
     }
     /// True for records of the sample dataset.
     async fn is_sample(&self) -> bool {

@@ -3,11 +3,11 @@
 
 use async_graphql::{Context, Object, OutputType, SimpleObject};
 use becta_domain::catalogue::{deals, products};
-use becta_domain::entity::{audit_event, deal, product};
+use becta_domain::entity::{deal, product};
 use becta_domain::listings;
 use becta_domain::pagination::Page;
 
-use super::{AuditEvent, Deal, Listing, Product};
+use super::{AuditEvent, Deal, Listing, Loan, Notification, Product, TrialOffer};
 use crate::graphql::error::GqlResult;
 use crate::graphql::prefetch;
 use crate::state::AppState;
@@ -28,7 +28,10 @@ pub struct PageInfo {
     concrete(name = "ProductEdge", params(Product)),
     concrete(name = "DealEdge", params(Deal)),
     concrete(name = "ListingEdge", params(Listing)),
-    concrete(name = "AuditEventEdge", params(AuditEvent))
+    concrete(name = "AuditEventEdge", params(AuditEvent)),
+    concrete(name = "LoanEdge", params(Loan)),
+    concrete(name = "TrialOfferEdge", params(TrialOffer)),
+    concrete(name = "NotificationEdge", params(Notification))
 )]
 pub struct Edge<T: OutputType> {
     /// Pass as `after` to get the rows after this one.
@@ -94,9 +97,10 @@ impl Connection<Listing> {
     }
 }
 
-impl Connection<AuditEvent> {
-    pub fn audit_events(page: Page<audit_event::Model>) -> Self {
-        Connection::new(page, Counted::Nothing, AuditEvent)
+impl<T: OutputType> Connection<T> {
+    /// A page of rows as nodes, with no `totalCount`.
+    pub fn plain<R>(page: Page<R>, node: impl FnMut(R) -> T) -> Self {
+        Connection::new(page, Counted::Nothing, node)
     }
 }
 
@@ -163,24 +167,36 @@ impl Connection<Deal> {
     }
 }
 
-/// A page of listings.
-#[Object(name = "ListingConnection")]
-impl Connection<Listing> {
-    async fn edges(&self) -> &[Edge<Listing>] {
-        &self.edges
-    }
-    async fn page_info(&self) -> &PageInfo {
-        &self.page_info
-    }
+/// A connection with edges and page info only (no `totalCount`).
+macro_rules! plain_connection {
+    ($node:ty, $name:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[Object(name = $name)]
+        impl Connection<$node> {
+            async fn edges(&self) -> &[Edge<$node>] {
+                &self.edges
+            }
+            async fn page_info(&self) -> &PageInfo {
+                &self.page_info
+            }
+        }
+    };
 }
 
-/// A page of audit events, newest first.
-#[Object(name = "AuditEventConnection")]
-impl Connection<AuditEvent> {
-    async fn edges(&self) -> &[Edge<AuditEvent>] {
-        &self.edges
-    }
-    async fn page_info(&self) -> &PageInfo {
-        &self.page_info
-    }
-}
+plain_connection!(Listing, "ListingConnection", "A page of listings.");
+plain_connection!(
+    AuditEvent,
+    "AuditEventConnection",
+    "A page of audit events, newest first."
+);
+plain_connection!(Loan, "LoanConnection", "A page of loans, newest first.");
+plain_connection!(
+    TrialOffer,
+    "TrialOfferConnection",
+    "A page of trial offers, newest first."
+);
+plain_connection!(
+    Notification,
+    "NotificationConnection",
+    "A page of notifications, newest first."
+);

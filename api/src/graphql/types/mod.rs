@@ -5,8 +5,10 @@ pub mod account;
 pub mod catalogue;
 pub mod connection;
 pub mod ids;
+pub mod lending;
 pub mod search;
 
 pub use account::*;
 pub use catalogue::*;
 pub use connection::*;
+pub use lending::*;
