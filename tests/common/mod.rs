@@ -139,6 +139,9 @@ pub async fn spawn_app_with_engine(
         ("BECTA_RATE_MUTATIONS_PER_MINUTE".into(), "0".into()),
         ("BECTA_RATE_MUTATIONS_PER_ADDRESS".into(), "0".into()),
         ("BECTA_RATE_SEARCHES_PER_MINUTE".into(), "0".into()),
+        // The loan sweeper runs only in the tests that need it (its polling would otherwise
+        // be counted by the query-count tests).
+        ("BECTA_SWEEPER".into(), "false".into()),
     ];
     env.extend(
         extra
