@@ -274,7 +274,11 @@ async fn seats_are_lent_queued_handed_on_and_extended_by_the_rules() -> Result<(
 
 #[tokio::test]
 async fn an_expired_loans_seat_goes_to_the_next_school_without_anyone_acting() -> Result<()> {
-    let app = spawn_app_with(false, &[("BECTA_SWEEPER", "true"), ("BECTA_SWEEP_INTERVAL_MS", "50")]).await?;
+    let app = spawn_app_with(
+        false,
+        &[("BECTA_SWEEPER", "true"), ("BECTA_SWEEP_INTERVAL_MS", "50")],
+    )
+    .await?;
     let lib = library(app, 1, &[], 0).await?;
     let (app, offer) = (&lib.app, &lib.offer);
     let s = schools(app, 310_000, 2).await?;
@@ -427,7 +431,11 @@ async fn two_hundred_schools_asking_for_ten_seats_get_ten_grants_and_an_ordered_
 
 #[tokio::test]
 async fn the_crowd_is_served_in_order_while_the_sweeper_expires_loans() -> Result<()> {
-    let app = spawn_app_with(false, &[("BECTA_SWEEPER", "true"), ("BECTA_SWEEP_INTERVAL_MS", "20")]).await?;
+    let app = spawn_app_with(
+        false,
+        &[("BECTA_SWEEPER", "true"), ("BECTA_SWEEP_INTERVAL_MS", "20")],
+    )
+    .await?;
     let lib = library(app, 10, &[], 0).await?;
     let (app, offer) = (&lib.app, &lib.offer);
     let offer_id: Uuid = offer["id"].as_str().context("offer id")?.parse()?;
