@@ -509,3 +509,106 @@ async fn the_crowd_is_served_in_order_while_the_sweeper_expires_loans() -> Resul
     }
     check_never_oversold(app, offer_id, 10).await
 }
+
+#[tokio::test]
+async fn only_schools_borrow_only_the_listings_supplier_lends_and_bad_offers_name_the_field()
+-> Result<()> {
+    let app = spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    let product = f.products["Alpha Phonics"].to_string();
+    let input = |seats: i32, keys: Vec<&str>| json!({ "seats": seats, "loanDays": 30, "terms": "Free for one term of use.", "licenceKeys": keys, "eligiblePhases": ["PRIMARY"] });
+    let school = app.token(Role::SchoolBuyer, Some(&fixture::SCHOOL_URN.to_string()));
+    let alpha = app.token(Role::Supplier, Some(&f.alpha.to_string()));
+    let beta = app.token(Role::Supplier, Some(&f.beta.to_string()));
+    for (token, code) in [(&school, "FORBIDDEN"), (&beta, "FORBIDDEN")] {
+        let r = app
+            .gql_as(
+                token,
+                &create_offer_op(),
+                json!({ "p": product, "input": input(2, vec![]) }),
+            )
+            .await?;
+        assert_eq!(error_codes(&r), [code]);
+    }
+    let r = app
+        .gql(
+            &create_offer_op(),
+            json!({ "p": product, "input": input(2, vec![]) }),
+        )
+        .await?;
+    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"]);
+    for (bad, field) in [
+        (input(0, vec![]), "seats"),
+        (input(3, vec!["ONE", "TWO"]), "licenceKeys"),
+        (input(2, vec!["SAME", "SAME"]), "licenceKeys"),
+    ] {
+        let r = app
+            .gql_as(
+                &alpha,
+                &create_offer_op(),
+                json!({ "p": product, "input": bad }),
+            )
+            .await?;
+        assert_eq!(r["errors"][0]["extensions"]["field"], field);
+    }
+    // A hidden (draft) listing cannot lend; another supplier cannot tell it exists.
+    let draft = f.products["Beta Draft Thing"].to_string();
+    let r = app
+        .gql_as(
+            &alpha,
+            &create_offer_op(),
+            json!({ "p": draft, "input": input(2, vec![]) }),
+        )
+        .await?;
+    assert_eq!(error_codes(&r), ["NOT_FOUND"]);
+
+    let offer = app
+        .data_as(
+            &alpha,
+            &create_offer_op(),
+            json!({ "p": product, "input": input(2, vec![]) }),
+        )
+        .await?["createTrialOffer"]
+        .clone();
+    // Suppliers do not borrow; a secondary school is not eligible for a primary trial.
+    let r = app
+        .gql_as(&alpha, &request_op(), json!({ "o": offer["id"] }))
+        .await?;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"]);
+    let tx = db::begin_write(&app.db).await?;
+    organisations::insert_many(
+        &tx,
+        vec![NewOrganisation {
+            urn: Some(340_000),
+            phase: Some(Phase::Secondary),
+            ..NewOrganisation::new(OrgKind::School, "Valley Secondary School")
+        }],
+    )
+    .await?;
+    db::commit(tx).await?;
+    let secondary = app.token(Role::SchoolBuyer, Some("340000"));
+    let r = app
+        .gql_as(&secondary, &request_op(), json!({ "o": offer["id"] }))
+        .await?;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"]);
+
+    // Once the listing is withdrawn, its trial is not available.
+    let listing = app
+        .data_as(
+            &alpha,
+            "query($id: ID!) { listing(id: $id) { version } }",
+            json!({ "id": product }),
+        )
+        .await?;
+    app.data_as(
+        &alpha,
+        "mutation($id: ID!, $v: Int!) { withdrawProduct(id: $id, version: $v) { status } }",
+        json!({ "id": product, "v": listing["listing"]["version"] }),
+    )
+    .await?;
+    let r = app
+        .gql_as(&school, &request_op(), json!({ "o": offer["id"] }))
+        .await?;
+    assert_eq!(error_codes(&r), ["CONFLICT"]);
+    Ok(())
+}

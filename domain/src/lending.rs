@@ -454,6 +454,16 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         }
         OfferStatus::Closed => return Err(Error::Conflict("this trial offer has closed".into())),
     }
+    let listed = product::Entity::find_by_id(offer.product_id)
+        .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
+        .one(&tx)
+        .await?
+        .is_some();
+    if !listed {
+        return Err(Error::Conflict(
+            "this product is no longer listed, so its trial is not available".into(),
+        ));
+    }
     if !eligible(&offer.eligible_phases, school.phase.as_deref())
         || !eligible(
             &offer.eligible_org_types,

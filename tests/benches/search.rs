@@ -12,7 +12,6 @@
 //! run on the engine in-process, and freshness (commit to searchable). Every response body is
 //! checked for errors. Results replace the search section of BENCHMARKS.md.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,6 +26,10 @@ use becta_domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use becta_domain::vocab::{Badge, KeyStage, Platform, ProductStatus};
 use becta_indexer::{Documents, Kind, SearchQuery};
 use serde_json::{Value, json};
+
+mod support;
+
+use support::{Latencies, load, machine};
 
 struct Options {
     products: usize,
@@ -161,88 +164,6 @@ fn engine_query(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> Result<
         None,
     )
     .map_err(|e| anyhow::anyhow!("{}", e.message))
-}
-
-#[derive(Default)]
-struct Latencies(Vec<f64>);
-
-impl Latencies {
-    fn pct(&mut self, p: f64) -> f64 {
-        self.0.sort_by(f64::total_cmp);
-        if self.0.is_empty() {
-            return f64::NAN;
-        }
-        let i = ((p / 100.0) * (self.0.len() - 1) as f64).round() as usize;
-        self.0[i]
-    }
-}
-
-/// `clients` concurrent loops for `secs`; each call returns Ok(()) only for a clean answer.
-async fn load<F, Fut>(clients: usize, secs: u64, call: F) -> Result<(Latencies, f64, usize)>
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<()>> + Send,
-{
-    let call = Arc::new(call);
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let call = call.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0;
-            let mut i = c;
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                match call(i).await {
-                    Ok(()) => lat.push(t.elapsed().as_secs_f64() * 1000.0),
-                    Err(e) => {
-                        errors += 1;
-                        if errors == 1 {
-                            eprintln!("error: {e:#}");
-                        }
-                    }
-                }
-                i += clients;
-            }
-            (lat, errors)
-        }));
-    }
-    let mut all = Latencies::default();
-    let mut errors = 0;
-    for t in tasks {
-        let (lat, e) = t.await?;
-        all.0.extend(lat);
-        errors += e;
-    }
-    let rps = all.0.len() as f64 / started.elapsed().as_secs_f64();
-    Ok((all, rps, errors))
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .next()
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|k| k.parse::<u64>().ok())
-        })
-        .map(|kb| kb / 1024 / 1024)
-        .unwrap_or(0);
-    format!("{cpu}, {cores} cores, {mem} GiB")
 }
 
 fn main() -> ExitCode {
@@ -511,24 +432,7 @@ async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
     );
     println!("{section}");
     if opts.write_results {
-        write_section(&section)?;
+        support::write_section("search", &section)?;
     }
-    Ok(())
-}
-
-/// Replaces the search section of BENCHMARKS.md (between its markers), or appends it.
-fn write_section(section: &str) -> Result<()> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
-    let (begin, end) = ("<!-- bench:search:begin -->", "<!-- bench:search:end -->");
-    let current = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".into());
-    let block = format!("{begin}\n{section}{end}");
-    let updated = match (current.find(begin), current.find(end)) {
-        (Some(b), Some(e)) if e > b => {
-            format!("{}{block}{}", &current[..b], &current[e + end.len()..])
-        }
-        _ => format!("{}\n{block}\n", current.trim_end()),
-    };
-    std::fs::write(&path, updated)?;
-    eprintln!("results written to {}", path.display());
     Ok(())
 }
