@@ -134,14 +134,25 @@ async fn event(
     detail: Option<serde_json::Value>,
     actor: Option<&Actor>,
 ) -> Result<()> {
-    loan_event::Entity::insert(loan_event::ActiveModel {
+    events(tx, loan_id, &[(kind, detail)], actor).await
+}
+
+/// Several events of one loan in one statement, in order.
+async fn events(
+    tx: &impl ConnectionTrait,
+    loan_id: Uuid,
+    list: &[(&str, Option<serde_json::Value>)],
+    actor: Option<&Actor>,
+) -> Result<()> {
+    let now = Utc::now();
+    loan_event::Entity::insert_many(list.iter().map(|(kind, detail)| loan_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         loan_id: Set(loan_id),
-        kind: Set(kind.into()),
-        detail: Set(detail),
+        kind: Set((*kind).into()),
+        detail: Set(detail.clone()),
         actor_id: Set(actor.map(|a| a.user_id)),
-        at: Set(Utc::now()),
-    })
+        at: Set(now),
+    }))
     .exec_without_returning(tx)
     .await?;
     Ok(())
@@ -444,17 +455,13 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         .await?
         .ok_or_else(|| Error::Forbidden("the token's school is not registered".into()))?;
     let tx = actor::begin(db, actor).await?;
-    let offer = lock_offer(&tx, offer_id).await?;
-    match offer_status(&offer)? {
-        OfferStatus::Open => {}
-        OfferStatus::Paused => {
-            return Err(Error::Conflict(
-                "this trial offer is paused: try again later".into(),
-            ));
-        }
-        OfferStatus::Closed => return Err(Error::Conflict("this trial offer has closed".into())),
-    }
-    let listed = product::Entity::find_by_id(offer.product_id)
+    // Checks that need no lock come first, so the offer's lock is held briefly: eligibility
+    // never changes, and the unique index on open loans backs the duplicate check.
+    let unlocked = trial_offer::Entity::find_by_id(offer_id)
+        .one(&tx)
+        .await?
+        .ok_or(Error::not_found("trial offer"))?;
+    let listed = product::Entity::find_by_id(unlocked.product_id)
         .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
         .one(&tx)
         .await?
@@ -464,9 +471,9 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
             "this product is no longer listed, so its trial is not available".into(),
         ));
     }
-    if !eligible(&offer.eligible_phases, school.phase.as_deref())
+    if !eligible(&unlocked.eligible_phases, school.phase.as_deref())
         || !eligible(
-            &offer.eligible_org_types,
+            &unlocked.eligible_org_types,
             school.establishment_type.as_deref(),
         )
     {
@@ -476,7 +483,7 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
     }
     let open = loan::Entity::find()
         .filter(loan::Column::SchoolId.eq(school_id))
-        .filter(loan::Column::ProductId.eq(offer.product_id))
+        .filter(loan::Column::ProductId.eq(unlocked.product_id))
         .filter(
             loan::Column::Status.is_in([LoanStatus::Waitlisted.code(), LoanStatus::Active.code()]),
         )
@@ -486,6 +493,16 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         return Err(Error::Conflict(
             "your school already has a loan or a waitlist place for this product".into(),
         ));
+    }
+    let offer = lock_offer(&tx, offer_id).await?;
+    match offer_status(&offer)? {
+        OfferStatus::Open => {}
+        OfferStatus::Paused => {
+            return Err(Error::Conflict(
+                "this trial offer is paused: try again later".into(),
+            ));
+        }
+        OfferStatus::Closed => return Err(Error::Conflict("this trial offer has closed".into())),
     }
     let now = Utc::now();
     let id = Uuid::now_v7();
@@ -510,30 +527,28 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         row.granted_at = Some(now);
         row.ends_at = Some(now + Duration::days(i64::from(offer.loan_days)));
     } else {
-        let last: Option<Option<i64>> = loan::Entity::find()
-            .select_only()
-            .column_as(loan::Column::WaitlistSeq.max(), "m")
-            .filter(loan::Column::OfferId.eq(offer_id))
-            .into_tuple()
-            .one(&tx)
-            .await?;
-        row.waitlist_seq = Some(last.flatten().unwrap_or(0) + 1);
+        row.waitlist_seq = Some(next_waitlist_seq(&tx, offer_id).await?);
     }
     loan::Entity::insert(loan::ActiveModel::from(row.clone()))
         .exec_without_returning(&tx)
         .await?;
-    event(&tx, id, "requested", None, Some(actor)).await?;
-    if granted {
-        on_granted(&tx, &row, Some(actor)).await?;
-    } else {
-        event(
-            &tx,
-            id,
-            "waitlisted",
-            json!({ "seq": row.waitlist_seq }).into(),
-            Some(actor),
+    let second = if granted {
+        (
+            "granted",
+            json!({ "endsAt": row.ends_at.map(|t| t.to_rfc3339()) }),
         )
-        .await?;
+    } else {
+        ("waitlisted", json!({ "seq": row.waitlist_seq }))
+    };
+    events(
+        &tx,
+        id,
+        &[("requested", None), (second.0, Some(second.1))],
+        Some(actor),
+    )
+    .await?;
+    if granted {
+        lend_key_and_notify(&tx, &row).await?;
     }
     audit::record(
         &tx,
@@ -550,6 +565,22 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
     Ok(view)
 }
 
+/// The next place in an offer's queue: after everyone waiting, and never below the clock in
+/// microseconds, so places keep rising even when the queue has emptied in between. The offer
+/// must be locked. (Only the waiting are scanned: an index range, however long the history.)
+async fn next_waitlist_seq(tx: &impl ConnectionTrait, offer_id: Uuid) -> Result<i64> {
+    let last: Option<Option<i64>> = loan::Entity::find()
+        .select_only()
+        .column_as(loan::Column::WaitlistSeq.max(), "m")
+        .filter(loan::Column::OfferId.eq(offer_id))
+        .filter(loan::Column::Status.eq(LoanStatus::Waitlisted.code()))
+        .into_tuple()
+        .one(tx)
+        .await?;
+    let after_queue = last.flatten().unwrap_or(0) + 1;
+    Ok(Ord::max(after_queue, Utc::now().timestamp_micros()))
+}
+
 /// Takes one free seat of a locked offer; false when none is left.
 async fn take_seat(tx: &impl ConnectionTrait, offer_id: Uuid) -> Result<bool> {
     let done = trial_offer::Entity::update_many()
@@ -564,26 +595,12 @@ async fn take_seat(tx: &impl ConnectionTrait, offer_id: Uuid) -> Result<bool> {
     Ok(done.rows_affected == 1)
 }
 
-/// A granted loan's key, event and notification.
+/// A loan granted from the waitlist: its event, key and notification.
 async fn on_granted(
     tx: &impl ConnectionTrait,
     l: &loan::Model,
     actor: Option<&Actor>,
 ) -> Result<()> {
-    // A free code of the offer, if it has a pool; the offer row is locked, so no race.
-    let key = licence_key::Entity::find()
-        .filter(licence_key::Column::OfferId.eq(l.offer_id))
-        .filter(licence_key::Column::LoanId.is_null())
-        .order_by_asc(licence_key::Column::Id)
-        .one(tx)
-        .await?;
-    if let Some(k) = key {
-        licence_key::Entity::update_many()
-            .col_expr(licence_key::Column::LoanId, Expr::value(l.id))
-            .filter(licence_key::Column::Id.eq(k.id))
-            .exec(tx)
-            .await?;
-    }
     let ends_at = l.ends_at.map(|t| t.to_rfc3339());
     event(
         tx,
@@ -593,6 +610,26 @@ async fn on_granted(
         actor,
     )
     .await?;
+    lend_key_and_notify(tx, l).await
+}
+
+/// Lends a free code of the offer's pool (if it has one) with the seat, in one statement, and
+/// tells the school. The offer is locked, so two grants cannot take the same code.
+async fn lend_key_and_notify(tx: &impl ConnectionTrait, l: &loan::Model) -> Result<()> {
+    let free_key = sea_orm::sea_query::Query::select()
+        .column(licence_key::Column::Id)
+        .from(licence_key::Entity)
+        .and_where(licence_key::Column::OfferId.eq(l.offer_id))
+        .and_where(licence_key::Column::LoanId.is_null())
+        .order_by(licence_key::Column::Id, sea_orm::Order::Asc)
+        .limit(1)
+        .to_owned();
+    licence_key::Entity::update_many()
+        .col_expr(licence_key::Column::LoanId, Expr::value(l.id))
+        .filter(licence_key::Column::Id.in_subquery(free_key))
+        .exec(tx)
+        .await?;
+    let ends_at = l.ends_at.map(|t| t.to_rfc3339());
     notifications::notify(
         tx,
         Notice {
