@@ -612,3 +612,52 @@ async fn only_schools_borrow_only_the_listings_supplier_lends_and_bad_offers_nam
     assert_eq!(error_codes(&r), ["CONFLICT"]);
     Ok(())
 }
+
+#[tokio::test]
+async fn two_sweepers_at_once_expire_each_due_loan_exactly_once() -> Result<()> {
+    let lib = library(spawn_app().await?, 20, &[], 0).await?;
+    let (app, offer) = (&lib.app, &lib.offer);
+    let offer_id: Uuid = offer["id"].as_str().context("offer id")?.parse()?;
+    for t in &schools(app, 350_000, 20).await? {
+        request(app, t, offer).await?;
+    }
+    let waiting = schools(app, 351_000, 5).await?;
+    for t in &waiting {
+        request(app, t, offer).await?;
+    }
+    loan::Entity::update_many()
+        .col_expr(
+            loan::Column::EndsAt,
+            sea_orm::sea_query::Expr::value(Utc::now() - Duration::minutes(1)),
+        )
+        .filter(loan::Column::OfferId.eq(offer_id))
+        .filter(loan::Column::Status.eq("active"))
+        .exec(&app.db)
+        .await?;
+    let now = Utc::now();
+    let (a, b) = tokio::join!(
+        becta_domain::lending::sweep(&app.db, now, 100),
+        becta_domain::lending::sweep(&app.db, now, 100)
+    );
+    let (a, b) = (a?, b?);
+    assert_eq!(
+        a.expired + b.expired,
+        20,
+        "each due loan expired once: {a:?} {b:?}"
+    );
+    let expired_events = loan_event::Entity::find()
+        .filter(loan_event::Column::Kind.eq("expired"))
+        .all(&app.db)
+        .await?;
+    assert_eq!(expired_events.len(), 20);
+    // The five waiting schools got seats; the rest of the seats are free again.
+    for t in &waiting {
+        assert_eq!(my_loans(app, t).await?[0]["status"], "ACTIVE");
+    }
+    let row = trial_offer::Entity::find_by_id(offer_id)
+        .one(&app.db)
+        .await?
+        .context("offer")?;
+    assert_eq!(row.seats_free, 15);
+    check_never_oversold(app, offer_id, 20).await
+}
