@@ -70,30 +70,7 @@ fn options() -> Result<Options> {
 }
 
 fn main() -> ExitCode {
-    let opts = match options() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e:#}");
-            return ExitCode::from(2);
-        }
-    };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(opts)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("benchmark failed: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    support::main(options, run)
 }
 
 async fn run(opts: Options) -> Result<()> {

@@ -5,7 +5,43 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::process::ExitCode;
+
 use anyhow::Result;
+
+/// A benchmark's `main`: parse its options (exit 2 when they are wrong), run it on a
+/// multi-threaded runtime, and report failure with its cause.
+pub fn main<O, F, R, Fut>(options: F, run: R) -> ExitCode
+where
+    F: FnOnce() -> Result<O>,
+    R: FnOnce(O) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let opts = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(opts)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("benchmark failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct Latencies(pub Vec<f64>);
