@@ -9,6 +9,7 @@ mod http;
 mod lending;
 mod listings;
 mod matrix;
+mod reviews;
 mod schema;
 mod search;
 mod search_contract;

@@ -12,6 +12,7 @@ pub mod listings;
 pub mod notifications;
 pub mod outbox;
 pub mod pagination;
+pub mod reviews;
 pub mod search;
 pub mod validate;
 pub mod vetting;

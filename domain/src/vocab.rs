@@ -279,6 +279,16 @@ code_enum! {
 }
 
 code_enum! {
+    /// How a product's reviews are ordered.
+    ReviewSort {
+        Newest = "newest",
+        MostHelpful = "most_helpful",
+        HighestRating = "highest_rating",
+        LowestRating = "lowest_rating",
+    }
+}
+
+code_enum! {
     /// What a user does in the service.
     Role {
         SchoolBuyer = "SCHOOL_BUYER",

@@ -4,11 +4,13 @@
 mod deals;
 mod lending;
 mod listings;
+mod reviews;
 mod vetting;
 
 pub use deals::DealMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
+pub use reviews::ReviewMutation;
 pub use vetting::VettingMutation;
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -17,4 +19,5 @@ pub struct Mutation(
     VettingMutation,
     DealMutation,
     LendingMutation,
+    ReviewMutation,
 );

@@ -56,6 +56,18 @@ impl LendingQuery {
         Ok(Connection::plain(rows, |o| TrialOffer(o, true)))
     }
 
+    /// The signed-in school's reviews, newest first (SCHOOL_BUYER).
+    async fn my_reviews(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Review>> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        Ok(becta_domain::reviews::mine(db, a)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Review)
+            .collect())
+    }
+
     /// The signed-in user's notifications, newest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn my_notifications(

@@ -7,13 +7,14 @@ use becta_domain::entity::{category, deal, lot, organisation, product, provider}
 use becta_domain::pagination::PageArgs;
 use becta_domain::vocab::{
     Badge, CyberEssentials, DealStatus, EstablishmentType, HostingLocation, KeyStage, Phase,
-    Platform, PricingModel, RouteToMarket,
+    Platform, PricingModel, ReviewSort, RouteToMarket,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::connection::Connection;
 use super::ids::parse_id;
 use super::lending::TrialOffer;
+use super::reviews::{RatingSummary, Review, ReviewPage};
 use crate::graphql::error::{GqlResult, to_gql};
 use crate::graphql::loaders::*;
 use crate::state::AppState;
@@ -280,6 +281,49 @@ impl Product {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+    /// Review figures from published reviews: average, count, distribution, per criterion.
+    async fn rating(&self, ctx: &Context<'_>) -> async_graphql::Result<RatingSummary> {
+        let db = &ctx.data::<AppState>()?.db;
+        Ok(RatingSummary(
+            becta_domain::reviews::summary(db, self.0.id).await.gql()?,
+        ))
+    }
+    /// Published reviews by schools.
+    #[graphql(complexity = "first.unwrap_or(10).max(0) as usize * child_complexity")]
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "ReviewSort::Newest")] sort: ReviewSort,
+        #[graphql(default)] verified_only: bool,
+        phase: Option<Phase>,
+        #[graphql(desc = "Page size, 1 to 50 (default 10).")] first: Option<i32>,
+        #[graphql(desc = "Reviews to skip, 0 to 10,000.")] offset: Option<i32>,
+    ) -> async_graphql::Result<ReviewPage> {
+        let db = &ctx.data::<AppState>()?.db;
+        let first = first.unwrap_or(10);
+        if !(1..=50).contains(&first) {
+            return Err(to_gql(Error::bad_input("first", "`first` must be 1 to 50")));
+        }
+        let offset = offset.unwrap_or(0);
+        if !(0..=10_000).contains(&offset) {
+            return Err(to_gql(Error::bad_input(
+                "offset",
+                "`offset` must be 0 to 10000",
+            )));
+        }
+        let filter = becta_domain::reviews::ReviewFilter {
+            verified_only,
+            phase,
+        };
+        let (rows, total) =
+            becta_domain::reviews::list(db, self.0.id, &filter, sort, first as u64, offset as u64)
+                .await
+                .gql()?;
+        Ok(ReviewPage {
+            total_count: total,
+            items: rows.into_iter().map(Review).collect(),
+        })
     }
     /// Open trial offers: schools may borrow seats to try the product before buying.
     async fn trial_offers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TrialOffer>> {

@@ -6,9 +6,11 @@ pub mod catalogue;
 pub mod connection;
 pub mod ids;
 pub mod lending;
+pub mod reviews;
 pub mod search;
 
 pub use account::*;
 pub use catalogue::*;
 pub use connection::*;
 pub use lending::*;
+pub use reviews::*;
