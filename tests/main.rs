@@ -1,6 +1,7 @@
 //! Integration tests: one binary driving the real server over HTTP, on SQLite by default and
 //! on PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod advice;
 mod auth;
 mod catalogue;
 mod common;

@@ -2,6 +2,7 @@
 //! error. GraphQL and HTTP live in `becta-api`; this crate knows neither.
 
 pub mod actor;
+pub mod advice;
 pub mod audit;
 pub mod catalogue;
 pub mod db;

@@ -289,6 +289,29 @@ code_enum! {
 }
 
 code_enum! {
+    /// Where a buying-advice case stands.
+    AdviceStatus {
+        New = "new",
+        Triaged = "triaged",
+        InProgress = "in_progress",
+        /// The adviser waits for the school's answer.
+        AwaitingSchool = "awaiting_school",
+        /// Recommendations are with the school.
+        Recommended = "recommended",
+        Closed = "closed",
+    }
+}
+
+code_enum! {
+    /// How a school prefers to be contacted about its request.
+    ContactPreference {
+        Email = "email",
+        Phone = "phone",
+        VideoCall = "video_call",
+    }
+}
+
+code_enum! {
     /// What a user does in the service.
     Role {
         SchoolBuyer = "SCHOOL_BUYER",

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod ddl;
 mod m20261123_000001_initial;
 mod m20261123_000002_review_moderation;
+mod m20261123_000003_advice_cases;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_review_moderation::Migration),
+            Box::new(m20261123_000003_advice_cases::Migration),
         ]
     }
 }

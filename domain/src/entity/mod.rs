@@ -1,6 +1,10 @@
 //! sea-orm entities: one module per table, plain rows. Enumerated columns are text codes
 //! (see `crate::vocab`); services convert them. Relations are expressed in queries, not here.
 
+pub mod advice_event;
+pub mod advice_message;
+pub mod advice_recommendation;
+pub mod advice_request;
 pub mod audit_event;
 pub mod category;
 pub mod deal;

@@ -1,12 +1,14 @@
 //! Mutation roots, one per area, merged into `Mutation`. Every mutation needs a bearer token,
 //! runs as one transaction in its domain service and leaves one audit event.
 
+mod advice;
 mod deals;
 mod lending;
 mod listings;
 mod reviews;
 mod vetting;
 
+pub use advice::AdviceMutation;
 pub use deals::DealMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
@@ -20,4 +22,5 @@ pub struct Mutation(
     DealMutation,
     LendingMutation,
     ReviewMutation,
+    AdviceMutation,
 );

@@ -1,14 +1,22 @@
 //! Query roots, one per area, merged into `Query`.
 
 mod account;
+mod advice;
 mod catalogue;
 mod lending;
 pub mod search;
 
 pub use account::AccountQuery;
+pub use advice::AdviceQuery;
 pub use catalogue::CatalogueQuery;
 pub use lending::LendingQuery;
 pub use search::SearchQueryRoot;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(CatalogueQuery, SearchQueryRoot, AccountQuery, LendingQuery);
+pub struct Query(
+    CatalogueQuery,
+    SearchQueryRoot,
+    AccountQuery,
+    LendingQuery,
+    AdviceQuery,
+);

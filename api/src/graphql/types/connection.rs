@@ -7,7 +7,7 @@ use becta_domain::entity::{deal, product};
 use becta_domain::listings;
 use becta_domain::pagination::Page;
 
-use super::{AuditEvent, Deal, Listing, Loan, Notification, Product, TrialOffer};
+use super::{AdviceRequest, AuditEvent, Deal, Listing, Loan, Notification, Product, TrialOffer};
 use crate::graphql::error::GqlResult;
 use crate::graphql::prefetch;
 use crate::state::AppState;
@@ -31,7 +31,8 @@ pub struct PageInfo {
     concrete(name = "AuditEventEdge", params(AuditEvent)),
     concrete(name = "LoanEdge", params(Loan)),
     concrete(name = "TrialOfferEdge", params(TrialOffer)),
-    concrete(name = "NotificationEdge", params(Notification))
+    concrete(name = "NotificationEdge", params(Notification)),
+    concrete(name = "AdviceRequestEdge", params(AdviceRequest))
 )]
 pub struct Edge<T: OutputType> {
     /// Pass as `after` to get the rows after this one.
@@ -199,4 +200,9 @@ plain_connection!(
     Notification,
     "NotificationConnection",
     "A page of notifications, newest first."
+);
+plain_connection!(
+    AdviceRequest,
+    "AdviceRequestConnection",
+    "A page of advice cases."
 );

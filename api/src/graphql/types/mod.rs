@@ -2,6 +2,7 @@
 //! the loaders; they never touch the database directly.
 
 pub mod account;
+pub mod advice;
 pub mod catalogue;
 pub mod connection;
 pub mod ids;
@@ -10,6 +11,7 @@ pub mod reviews;
 pub mod search;
 
 pub use account::*;
+pub use advice::*;
 pub use catalogue::*;
 pub use connection::*;
 pub use lending::*;

@@ -1,0 +1,146 @@
+//! Advice cases: schools open, message and withdraw; advisers assign, move, message, note
+//! and recommend.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use becta_domain::advice::{self, NewRecommendation, NewRequest};
+use becta_domain::vocab::AdviceStatus;
+
+use crate::graphql::auth::actor;
+use crate::graphql::error::GqlResult;
+use crate::graphql::types::ids::parse_id;
+use crate::graphql::types::{AdviceMessage, AdviceRequest};
+use crate::state::AppState;
+
+/// A deal or a product to recommend, and why.
+#[derive(InputObject)]
+pub struct RecommendationInput {
+    pub deal_id: Option<ID>,
+    pub product_id: Option<ID>,
+    /// 10 to 5,000 characters.
+    pub rationale: String,
+}
+
+#[derive(Default)]
+pub struct AdviceMutation;
+
+#[Object]
+impl AdviceMutation {
+    /// Opens a request for buying advice (SCHOOL_BUYER); it gets a reference like
+    /// `BA-2026-000123`.
+    async fn open_advice_request(
+        &self,
+        ctx: &Context<'_>,
+        input: NewRequest,
+    ) -> async_graphql::Result<AdviceRequest> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        advice::open(db, a, input).await.gql().map(AdviceRequest)
+    }
+
+    /// The school withdraws its open request.
+    async fn withdraw_advice_request(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> async_graphql::Result<AdviceRequest> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        let id = parse_id("id", &id)?;
+        advice::withdraw(db, a, id, version)
+            .await
+            .gql()
+            .map(AdviceRequest)
+    }
+
+    /// Assigns a case to an adviser: to oneself without `adviserId` (ADVISER, ADMIN).
+    async fn assign_advice_case(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        adviser_id: Option<ID>,
+    ) -> async_graphql::Result<AdviceRequest> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        let id = parse_id("id", &id)?;
+        let adviser = adviser_id
+            .as_ref()
+            .map(|x| parse_id("adviserId", x))
+            .transpose()?;
+        advice::assign(db, a, id, version, adviser)
+            .await
+            .gql()
+            .map(AdviceRequest)
+    }
+
+    /// Moves a case: new -> triaged -> in progress <-> awaiting school -> recommended ->
+    /// closed (resolved); other moves are `CONFLICT` (ADVISER, ADMIN).
+    async fn move_advice_case(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        to: AdviceStatus,
+    ) -> async_graphql::Result<AdviceRequest> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        let id = parse_id("id", &id)?;
+        advice::transition(db, a, id, version, to)
+            .await
+            .gql()
+            .map(AdviceRequest)
+    }
+
+    /// Posts a message; `internal` notes are for advisers only and never reach the school.
+    async fn post_advice_message(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        body: String,
+        #[graphql(default)] internal: bool,
+    ) -> async_graphql::Result<AdviceMessage> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        let id = parse_id("id", &id)?;
+        advice::post(db, a, id, body, internal)
+            .await
+            .gql()
+            .map(AdviceMessage)
+    }
+
+    /// Recommends deals and products with a rationale; the school is told (ADVISER, ADMIN).
+    async fn recommend(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        items: Vec<RecommendationInput>,
+    ) -> async_graphql::Result<AdviceRequest> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        let id = parse_id("id", &id)?;
+        let items = items
+            .into_iter()
+            .map(|i| {
+                Ok(NewRecommendation {
+                    deal_id: i
+                        .deal_id
+                        .as_ref()
+                        .map(|x| parse_id("items.dealId", x))
+                        .transpose()?,
+                    product_id: i
+                        .product_id
+                        .as_ref()
+                        .map(|x| parse_id("items.productId", x))
+                        .transpose()?,
+                    rationale: i.rationale,
+                })
+            })
+            .collect::<async_graphql::Result<_>>()?;
+        advice::recommend(db, a, id, version, items)
+            .await
+            .gql()
+            .map(AdviceRequest)
+    }
+}
