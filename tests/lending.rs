@@ -609,7 +609,7 @@ async fn only_schools_borrow_only_the_listings_supplier_lends_and_bad_offers_nam
     let r = app
         .gql_as(&school, &request_op(), json!({ "o": offer["id"] }))
         .await?;
-    assert_eq!(error_codes(&r), ["CONFLICT"]);
+    assert_eq!(error_codes(&r), ["NOT_FOUND"]);
     Ok(())
 }
 

@@ -121,10 +121,9 @@ pub async fn resolve_organisation(
 /// Starts a write transaction on behalf of `actor`, recording (or refreshing) their user row.
 pub async fn begin(db: &DatabaseConnection, actor: &Actor) -> Result<DatabaseTransaction> {
     let tx = db::begin_write(db).await?;
-    let email = actor
-        .email
-        .clone()
-        .unwrap_or_else(|| format!("{}@users.invalid", actor.user_id));
+    // The token's email is shown by `me` but not stored: `users.email` is unique, and an email
+    // that moved between identities would otherwise block every write of the new one.
+    let email = format!("{}@users.invalid", actor.user_id);
     let name = actor
         .display_name
         .clone()

@@ -25,8 +25,8 @@ use uuid::Uuid;
 
 use crate::actor::{self, Actor};
 use crate::entity::{
-    advice_event, advice_message, advice_recommendation, advice_request, deal, organisation,
-    product, user,
+    advice_event, advice_message, advice_recommendation, advice_request, organisation, product,
+    user,
 };
 use crate::notifications::{self, Notice};
 use crate::pagination::{Cursor, Page, PageArgs};
@@ -562,7 +562,7 @@ pub async fn recommend(
     let tx = actor::begin(db, actor).await?;
     for it in &items {
         let exists = match (it.deal_id, it.product_id) {
-            (Some(d), _) => deal::Entity::find_by_id(d).one(&tx).await?.is_some(),
+            (Some(d), _) => crate::catalogue::deals::get_public(&tx, d).await.is_ok(),
             (_, Some(p)) => product::Entity::find_by_id(p)
                 .filter(product::Column::Status.eq("approved"))
                 .one(&tx)

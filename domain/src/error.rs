@@ -64,6 +64,9 @@ impl From<DbErr> for Error {
         if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
             return Error::Conflict("a record with the same unique values already exists".into());
         }
+        if is_transient(&err) {
+            return Error::Unavailable(err.to_string());
+        }
         match &err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Error::Unavailable(err.to_string()),
             DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))
@@ -74,6 +77,18 @@ impl From<DbErr> for Error {
             _ => Error::Internal(err.to_string()),
         }
     }
+}
+
+/// Contention the client should simply retry: a PostgreSQL deadlock (40P01) or serialisation
+/// failure (40001), or SQLite still busy after its timeout (5, 517).
+fn is_transient(err: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| matches!(c.as_ref(), "40P01" | "40001" | "5" | "517"))
 }
 
 fn is_connection_error(e: &sea_orm::sqlx::Error) -> bool {

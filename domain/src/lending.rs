@@ -467,9 +467,8 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         .await?
         .is_some();
     if !listed {
-        return Err(Error::Conflict(
-            "this product is no longer listed, so its trial is not available".into(),
-        ));
+        // A withdrawn listing's offer is as gone as one that never existed.
+        return Err(Error::not_found("trial offer"));
     }
     if !eligible(&unlocked.eligible_phases, school.phase.as_deref())
         || !eligible(
@@ -657,6 +656,15 @@ async fn waitlist(tx: &impl ConnectionTrait, offer_id: Uuid) -> Result<Vec<loan:
 /// Gives a free seat of the locked, open offer to the head of its waitlist; false when the
 /// waitlist is empty or no seat is free.
 async fn grant_next(tx: &impl ConnectionTrait, offer: &trial_offer::Model) -> Result<bool> {
+    // A listing withdrawn since keeps its freed seats: nobody is handed a trial of it.
+    let listed = product::Entity::find_by_id(offer.product_id)
+        .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
+        .one(tx)
+        .await?
+        .is_some();
+    if !listed {
+        return Ok(false);
+    }
     let Some(next) = loan::Entity::find()
         .filter(loan::Column::OfferId.eq(offer.id))
         .filter(loan::Column::Status.eq(LoanStatus::Waitlisted.code()))
@@ -711,6 +719,9 @@ async fn close_loan(
         )
         .filter(loan::Column::Id.eq(l.id))
         .filter(loan::Column::Status.eq(l.status.as_str()))
+        // The version too: a sweeper's list is read before the lock, and an extension in
+        // between must not be expired on the old end date.
+        .filter(loan::Column::Version.eq(l.version))
         .exec(tx)
         .await?;
     if done.rows_affected != 1 {

@@ -221,6 +221,19 @@ pub async fn pending_revisions(
         .collect()
 }
 
+/// Locks the product row for the rest of the transaction (PostgreSQL; SQLite's writers are
+/// serialised anyway), so every write to a listing and its revisions takes the product first
+/// and two such writes cannot deadlock.
+pub(crate) async fn lock(tx: &impl ConnectionTrait, id: Uuid) -> Result<()> {
+    if db::is_postgres(tx) {
+        product::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Moves the product `current` to its next version, optionally to a new status; `CONFLICT`
 /// when someone else changed it first. Approval sets `published_at` the first time.
 pub(crate) async fn bump(
@@ -329,6 +342,7 @@ pub async fn update(
 ) -> Result<Listing> {
     actor.supplier_id()?;
     let tx = actor::begin(db, actor).await?;
+    lock(&tx, id).await?;
     let p = authorise(&tx, actor, id).await?;
     check_version(&p, version)?;
     let status = status_of(&p)?;
@@ -428,6 +442,7 @@ pub async fn submit(
 ) -> Result<Listing> {
     actor.supplier_id()?;
     let tx = actor::begin(db, actor).await?;
+    lock(&tx, id).await?;
     let p = authorise(&tx, actor, id).await?;
     check_version(&p, version)?;
     match status_of(&p)? {
@@ -482,6 +497,7 @@ pub async fn withdraw(
     version: i32,
 ) -> Result<Listing> {
     let tx = actor::begin(db, actor).await?;
+    lock(&tx, id).await?;
     let p = authorise(&tx, actor, id).await?;
     check_version(&p, version)?;
     if matches!(

@@ -188,8 +188,11 @@ async fn apply(tx: &impl ConnectionTrait, r: &review::Model, sign: i32) -> Resul
 /// Writes `after` over the review if it is still at `version`; `CONFLICT` when a racing
 /// writer changed it first.
 async fn save(tx: &impl ConnectionTrait, after: &review::Model, version: i32) -> Result<()> {
+    // Every column but the helpful count, which votes change by increments.
+    let mut row = review::ActiveModel::from(after.clone()).reset_all();
+    row.helpful_count = sea_orm::ActiveValue::NotSet;
     let done = review::Entity::update_many()
-        .set(review::ActiveModel::from(after.clone()).reset_all())
+        .set(row)
         .filter(review::Column::Id.eq(after.id))
         .filter(review::Column::Version.eq(version))
         .exec(tx)

@@ -196,6 +196,7 @@ pub async fn start_review(
 ) -> Result<Listing> {
     actor.require(&[Role::Admin])?;
     let tx = actor::begin(db, actor).await?;
+    listings::lock(&tx, id).await?;
     let p = find(&tx, id).await?;
     check_version(&p, version)?;
     if listings::status_of(&p)? != ProductStatus::Submitted {
@@ -268,6 +269,7 @@ pub async fn decide(
         }
     }
     let tx = actor::begin(db, actor).await?;
+    listings::lock(&tx, id).await?;
     let p = find(&tx, id).await?;
     check_version(&p, version)?;
     let badges = checklist.badges();

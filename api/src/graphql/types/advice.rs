@@ -168,14 +168,15 @@ impl Recommendation {
     async fn deal(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Deal>> {
         let db = &ctx.data::<AppState>()?.db;
         match self.0.deal_id {
-            Some(id) => Ok(Some(Deal(deals::find(db, id).await.gql()?))),
+            // A deal that has since ended or been withdrawn is not shown.
+            Some(id) => Ok(deals::get_public(db, id).await.ok().map(Deal)),
             None => Ok(None),
         }
     }
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
         let db = &ctx.data::<AppState>()?.db;
         match self.0.product_id {
-            Some(id) => Ok(Some(Product(products::get_any(db, id).await.gql()?))),
+            Some(id) => Ok(products::get_public(db, id).await.ok().map(Product)),
             None => Ok(None),
         }
     }
