@@ -5,6 +5,7 @@ mod advice;
 mod auth;
 mod catalogue;
 mod common;
+mod compare;
 mod errors;
 mod http;
 mod lending;

@@ -5,6 +5,7 @@ pub mod actor;
 pub mod advice;
 pub mod audit;
 pub mod catalogue;
+pub mod compare;
 pub mod db;
 pub mod entity;
 pub mod error;

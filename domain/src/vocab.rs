@@ -165,6 +165,25 @@ code_enum! {
     }
 }
 
+impl PricingModel {
+    /// A price as a buyer would say it, e.g. "£4.50 per pupil per year".
+    pub fn display(self, pence: i64) -> String {
+        let amount = if pence % 100 == 0 {
+            format!("£{}", pence / 100)
+        } else {
+            format!("£{}.{:02}", pence / 100, pence % 100)
+        };
+        match self {
+            PricingModel::PerPupilPerYear => format!("{amount} per pupil per year"),
+            PricingModel::PerSchoolPerYear => format!("{amount} per school per year"),
+            PricingModel::PerUserPerYear => format!("{amount} per user per year"),
+            PricingModel::OneOff => format!("{amount} one-off"),
+            PricingModel::FreeTier => format!("Free tier; paid plan from {amount}"),
+            PricingModel::Free => "Free".into(),
+        }
+    }
+}
+
 code_enum! {
     /// Where a product's data is hosted.
     HostingLocation {

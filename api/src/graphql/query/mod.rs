@@ -3,12 +3,14 @@
 mod account;
 mod advice;
 mod catalogue;
+mod compare;
 mod lending;
 pub mod search;
 
 pub use account::AccountQuery;
 pub use advice::AdviceQuery;
 pub use catalogue::CatalogueQuery;
+pub use compare::CompareQuery;
 pub use lending::LendingQuery;
 pub use search::SearchQueryRoot;
 
@@ -19,4 +21,5 @@ pub struct Query(
     AccountQuery,
     LendingQuery,
     AdviceQuery,
+    CompareQuery,
 );

@@ -163,22 +163,6 @@ impl Supplier {
 pub struct Product(pub product::Model);
 
 /// Prices as a buyer reads them.
-fn format_price(pence: i64, model: PricingModel) -> String {
-    let amount = if pence % 100 == 0 {
-        format!("£{}", pence / 100)
-    } else {
-        format!("£{}.{:02}", pence / 100, pence % 100)
-    };
-    match model {
-        PricingModel::PerPupilPerYear => format!("{amount} per pupil per year"),
-        PricingModel::PerSchoolPerYear => format!("{amount} per school per year"),
-        PricingModel::PerUserPerYear => format!("{amount} per user per year"),
-        PricingModel::OneOff => format!("{amount} one-off"),
-        PricingModel::FreeTier => format!("Free tier; paid plan from {amount}"),
-        PricingModel::Free => "Free".into(),
-    }
-}
-
 #[Object]
 impl Product {
     async fn id(&self) -> ID {
@@ -237,7 +221,7 @@ impl Product {
             "pricing_model",
             &self.0.pricing_model,
         )?;
-        Ok(format_price(self.0.price_pence, model))
+        Ok(model.display(self.0.price_pence))
     }
     /// Where the product stores school data.
     async fn hosting_location(&self) -> async_graphql::Result<HostingLocation> {
@@ -575,13 +559,13 @@ mod tests {
     #[test]
     fn prices_read_as_a_buyer_would_say_them() {
         assert_eq!(
-            format_price(450, PricingModel::PerPupilPerYear),
+            PricingModel::PerPupilPerYear.display(450),
             "£4.50 per pupil per year"
         );
         assert_eq!(
-            format_price(120000, PricingModel::PerSchoolPerYear),
+            PricingModel::PerSchoolPerYear.display(120000),
             "£1200 per school per year"
         );
-        assert_eq!(format_price(0, PricingModel::Free), "Free");
+        assert_eq!(PricingModel::Free.display(0), "Free");
     }
 }
