@@ -661,3 +661,36 @@ async fn two_sweepers_at_once_expire_each_due_loan_exactly_once() -> Result<()> 
     assert_eq!(row.seats_free, 15);
     check_never_oversold(app, offer_id, 20).await
 }
+
+#[tokio::test]
+async fn a_withdrawn_listing_hands_no_freed_seat_to_its_waitlist() -> Result<()> {
+    let lib = library(spawn_app().await?, 1, &["ONLY-CODE"], 0).await?;
+    let (app, offer) = (&lib.app, &lib.offer);
+    let s = schools(app, 360_000, 2).await?;
+    let a = request(app, &s[0], offer).await?;
+    let b = request(app, &s[1], offer).await?;
+    assert_eq!(b["status"], "WAITLISTED");
+    let listing = app
+        .data_as(
+            &lib.supplier,
+            "query($id: ID!) { listing(id: $id) { version } }",
+            json!({ "id": lib.product }),
+        )
+        .await?;
+    app.data_as(
+        &lib.supplier,
+        "mutation($id: ID!, $v: Int!) { withdrawProduct(id: $id, version: $v) { status } }",
+        json!({ "id": lib.product, "v": listing["listing"]["version"] }),
+    )
+    .await?;
+    app.data_as(
+        &s[0],
+        &loan_op("returnLoan"),
+        json!({ "id": a["id"], "v": a["version"] }),
+    )
+    .await?;
+    let b_now = &my_loans(app, &s[1]).await?[0];
+    assert_eq!(b_now["status"], "WAITLISTED");
+    assert_eq!(b_now["activationCode"], Value::Null);
+    Ok(())
+}
