@@ -16,3 +16,4 @@ mod schema;
 mod search;
 mod search_contract;
 mod seed;
+mod shortlists;

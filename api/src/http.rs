@@ -1,4 +1,5 @@
-//! HTTP routes: `POST /graphql`, GraphiQL at `GET /graphql`, `GET /healthz`, `GET /readyz`.
+//! HTTP routes: `POST /graphql`, GraphiQL at `GET /graphql`, `GET /healthz`, `GET /readyz`,
+//! and CSV exports under `/exports/`.
 //!
 //! Policy: the body is read with a size limit, a batch is bounded, every request gets an id
 //! (from `x-request-id` when sane, else a new UUID) that is logged and echoed back, and a panic
@@ -21,6 +22,7 @@ use tracing::Instrument;
 
 use crate::admission::{self, Cost, Refusal};
 use crate::config::{Limits, RateLimits};
+use crate::exports;
 use crate::graphql::error::ensure_codes;
 use crate::graphql::loaders::DbLoader;
 use crate::graphql::{BectaSchema, schema};
@@ -32,15 +34,15 @@ use crate::state::AppState;
 pub struct RequestId(pub String);
 
 #[derive(Clone)]
-struct Http {
+pub(crate) struct Http {
     schema: BectaSchema,
-    state: AppState,
+    pub(crate) state: AppState,
     limits: Limits,
     rate: RateLimits,
     limiter: std::sync::Arc<RateLimiter>,
 }
 
-fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
     Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
         .with_status(status)
         .into_response()
@@ -93,31 +95,6 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     };
     let single = matches!(batch_kind, Kind::Single);
     let request_id = req.extensions().get::<RequestId>().cloned();
-    let actor = match admission::authenticate(
-        req,
-        &http.state.auth,
-        &http.state.db,
-        request_id.as_ref().map(|r| r.0.clone()),
-    )
-    .await
-    {
-        Ok(a) => a,
-        Err(Refusal::Unauthenticated(msg)) => {
-            let mut resp = error_body(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &msg);
-            resp.headers_mut().insert(
-                "www-authenticate",
-                poem::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
-            );
-            return resp;
-        }
-        Err(Refusal::Unavailable) => {
-            return error_body(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UNAVAILABLE",
-                "the service is temporarily unavailable, please retry",
-            );
-        }
-    };
     let cost = requests
         .iter()
         .map(admission::cost_of)
@@ -125,20 +102,10 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
             mutations: a.mutations + c.mutations,
             searches: a.searches + c.searches,
         });
-    let address = admission::client_address(req, &http.rate);
-    let charges = admission::charges(cost, actor.as_ref(), &address, &http.rate);
-    if let Err(limited) = http.limiter.check(&charges) {
-        let secs = limited.retry_after.as_secs();
-        let body = json!({ "errors": [{
-            "message": format!("too many requests: retry after {secs} seconds"),
-            "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": secs },
-        }] });
-        let mut resp = Json(body)
-            .with_status(StatusCode::TOO_MANY_REQUESTS)
-            .into_response();
-        resp.headers_mut().insert("retry-after", secs.into());
-        return resp;
-    }
+    let actor = match admit(req, http, cost).await {
+        Ok(a) => a,
+        Err(refused) => return refused,
+    };
     let mut responses = Vec::with_capacity(requests.len());
     for r in requests {
         // A cache per request: prefetched rows are reused by every nested field.
@@ -164,6 +131,50 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         BatchResponse::Batch(responses)
     };
     Json(out).into_response()
+}
+
+/// Authenticates the caller and charges `cost` to their rate limits: the actor (none when
+/// anonymous), or the response that refuses the request (401, 429 or 503).
+pub(crate) async fn admit(
+    req: &Request,
+    http: &Http,
+    cost: Cost,
+) -> Result<Option<becta_domain::actor::Actor>, Response> {
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let actor =
+        match admission::authenticate(req, &http.state.auth, &http.state.db, request_id).await {
+            Ok(a) => a,
+            Err(Refusal::Unauthenticated(msg)) => {
+                let mut resp = error_body(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &msg);
+                resp.headers_mut().insert(
+                    "www-authenticate",
+                    poem::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+                return Err(resp);
+            }
+            Err(Refusal::Unavailable) => {
+                return Err(error_body(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "UNAVAILABLE",
+                    "the service is temporarily unavailable, please retry",
+                ));
+            }
+        };
+    let address = admission::client_address(req, &http.rate);
+    let charges = admission::charges(cost, actor.as_ref(), &address, &http.rate);
+    if let Err(limited) = http.limiter.check(&charges) {
+        let secs = limited.retry_after.as_secs();
+        let body = json!({ "errors": [{
+            "message": format!("too many requests: retry after {secs} seconds"),
+            "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": secs },
+        }] });
+        let mut resp = Json(body)
+            .with_status(StatusCode::TOO_MANY_REQUESTS)
+            .into_response();
+        resp.headers_mut().insert("retry-after", secs.into());
+        return Err(resp);
+    }
+    Ok(actor)
 }
 
 enum Kind {
@@ -289,6 +300,8 @@ pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoin
         .at("/graphql", get(graphiql).post(graphql_post))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
+        .at("/exports/shortlists/:file", get(exports::shortlist_csv))
+        .at("/exports/compare.csv", get(exports::comparison))
         .data(http)
         .with(CatchPanic::new())
         .around(with_request_id)

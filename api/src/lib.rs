@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod exports;
 pub mod graphql;
 pub mod http;
 pub mod ratelimit;

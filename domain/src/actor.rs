@@ -149,3 +149,20 @@ pub async fn begin(db: &DatabaseConnection, actor: &Actor) -> Result<DatabaseTra
     .await?;
     Ok(tx)
 }
+
+/// Users by id, for showing who did what: one query for all ids.
+pub async fn users_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, user::Model>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect())
+}

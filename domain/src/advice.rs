@@ -151,7 +151,7 @@ async fn visible(
     }
 }
 
-async fn history(
+pub(crate) async fn history(
     tx: &impl ConnectionTrait,
     request_id: Uuid,
     kind: &str,

@@ -319,10 +319,7 @@ pub async fn deals(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Comparison
         (
             "typical_savings",
             "Typical savings",
-            per(&|d| match d.typical_savings_bps {
-                Some(bps) => format!("{}% ({})", f64::from(bps) / 100.0, d.typical_savings),
-                None => d.typical_savings.clone(),
-            }),
+            per(&deals::savings_display),
         ),
         (
             "dfe_endorsed",

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod pagination;
 pub mod reviews;
 pub mod search;
+pub mod shortlists;
 pub mod validate;
 pub mod vetting;
 pub mod vocab;

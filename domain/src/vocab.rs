@@ -331,6 +331,38 @@ code_enum! {
 }
 
 code_enum! {
+    /// Who besides its owner may read a shortlist.
+    Sharing {
+        /// Only the owner (and advisers, once attached to an advice case).
+        Private = "private",
+        /// Users of the same school.
+        School = "school",
+        /// Users of the same school and of the other schools in its trust.
+        Trust = "trust",
+    }
+}
+
+code_enum! {
+    /// What a school decided about a shortlisted item.
+    Decision {
+        Undecided = "undecided",
+        Chosen = "chosen",
+        Rejected = "rejected",
+    }
+}
+
+code_enum! {
+    /// Whether a shortlisted item can still be bought.
+    Availability {
+        Available = "available",
+        /// A deal that has ended or been archived.
+        Expired = "expired",
+        /// A product its supplier withdrew or that is no longer listed.
+        Withdrawn = "withdrawn",
+    }
+}
+
+code_enum! {
     /// What a user does in the service.
     Role {
         SchoolBuyer = "SCHOOL_BUYER",

@@ -10,6 +10,7 @@ mod ddl;
 mod m20261123_000001_initial;
 mod m20261123_000002_review_moderation;
 mod m20261123_000003_advice_cases;
+mod m20261123_000004_shortlists;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_review_moderation::Migration),
             Box::new(m20261123_000003_advice_cases::Migration),
+            Box::new(m20261123_000004_shortlists::Migration),
         ]
     }
 }

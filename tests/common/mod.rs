@@ -269,6 +269,23 @@ impl TestApp {
         Ok(v["data"].clone())
     }
 
+    /// GETs `path` (e.g. `/exports/compare.csv?...`), with a bearer token when given:
+    /// (status, headers, body as text).
+    pub async fn get_as(
+        &self,
+        token: Option<&str>,
+        path: &str,
+    ) -> Result<(u16, reqwest::header::HeaderMap, String)> {
+        let mut req = self.client.get(format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        Ok((status, headers, resp.text().await?))
+    }
+
     /// POSTs raw bytes to /graphql: (status, body as JSON or null).
     pub async fn post_raw(&self, body: Vec<u8>) -> Result<(u16, Value)> {
         let resp = self

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use becta_domain::actor;
 use becta_domain::catalogue::products::ProductFacets;
 use becta_domain::catalogue::{deals, organisations, products};
-use becta_domain::entity::{category, lot, organisation, provider};
+use becta_domain::entity::{category, lot, organisation, provider, user};
 use becta_domain::sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -30,6 +31,10 @@ key!(
     OrgId
 );
 key!(ProviderId);
+key!(
+    /// A user by id.
+    UserId
+);
 key!(
     /// The categories of a product.
     ProductCategories
@@ -90,6 +95,7 @@ macro_rules! loader {
 }
 
 loader!(OrgId => organisation::Model, rekey_found, |db, ids| organisations::by_ids(db, &ids));
+loader!(UserId => user::Model, rekey_found, |db, ids| actor::users_by_ids(db, &ids));
 loader!(ProviderId => provider::Model, rekey_found, |db, ids| deals::providers_by_id(db, &ids));
 loader!(ProductCategories => Vec<category::Model>, |db, ids| products::categories_of(db, &ids));
 loader!(ProductFacetsOf => ProductFacets, |db, ids| products::facets_of(db, &ids));

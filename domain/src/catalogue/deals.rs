@@ -161,6 +161,14 @@ pub async fn get_public(db: &impl ConnectionTrait, id: Uuid) -> Result<deal::Mod
         .ok_or(Error::not_found("deal"))
 }
 
+/// Typical savings as a buyer reads them, e.g. "12.5% (up to 20% on devices)".
+pub fn savings_display(d: &deal::Model) -> String {
+    match d.typical_savings_bps {
+        Some(bps) => format!("{}% ({})", f64::from(bps) / 100.0, d.typical_savings),
+        None => d.typical_savings.clone(),
+    }
+}
+
 pub async fn providers_by_id(
     db: &impl ConnectionTrait,
     ids: &[Uuid],

@@ -28,6 +28,8 @@ pub mod review_flag;
 pub mod review_helpful_vote;
 pub mod review_revision;
 pub mod search_outbox;
+pub mod shortlist;
+pub mod shortlist_item;
 pub mod trial_offer;
 pub mod user;
 pub mod vetting_decision;

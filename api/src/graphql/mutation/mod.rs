@@ -6,6 +6,7 @@ mod deals;
 mod lending;
 mod listings;
 mod reviews;
+mod shortlists;
 mod vetting;
 
 pub use advice::AdviceMutation;
@@ -13,6 +14,7 @@ pub use deals::DealMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
 pub use reviews::ReviewMutation;
+pub use shortlists::ShortlistMutation;
 pub use vetting::VettingMutation;
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -23,4 +25,5 @@ pub struct Mutation(
     LendingMutation,
     ReviewMutation,
     AdviceMutation,
+    ShortlistMutation,
 );

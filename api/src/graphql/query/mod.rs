@@ -6,6 +6,7 @@ mod catalogue;
 mod compare;
 mod lending;
 pub mod search;
+mod shortlists;
 
 pub use account::AccountQuery;
 pub use advice::AdviceQuery;
@@ -13,6 +14,7 @@ pub use catalogue::CatalogueQuery;
 pub use compare::CompareQuery;
 pub use lending::LendingQuery;
 pub use search::SearchQueryRoot;
+pub use shortlists::ShortlistQuery;
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Query(
@@ -22,4 +24,5 @@ pub struct Query(
     LendingQuery,
     AdviceQuery,
     CompareQuery,
+    ShortlistQuery,
 );

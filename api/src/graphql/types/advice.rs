@@ -103,6 +103,17 @@ impl AdviceRequest {
             .map(AdviceEvent)
             .collect())
     }
+    /// Shortlists the school attached to the case (those the caller may read).
+    async fn shortlists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::Shortlist>> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        Ok(becta_domain::shortlists::for_case(db, a, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(super::Shortlist)
+            .collect())
+    }
     async fn recommendations(
         &self,
         ctx: &Context<'_>,

@@ -33,7 +33,7 @@ fn code<T>(parse: fn(&str) -> Option<T>, column: &str, value: &str) -> async_gra
 }
 
 /// Loads a value through the request's DataLoader; a missing row is `NOT_FOUND`.
-async fn load<K>(
+pub(crate) async fn load<K>(
     ctx: &Context<'_>,
     key: K,
     entity: &'static str,

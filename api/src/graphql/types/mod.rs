@@ -9,6 +9,7 @@ pub mod ids;
 pub mod lending;
 pub mod reviews;
 pub mod search;
+pub mod shortlists;
 
 pub use account::*;
 pub use advice::*;
@@ -16,3 +17,4 @@ pub use catalogue::*;
 pub use connection::*;
 pub use lending::*;
 pub use reviews::*;
+pub use shortlists::*;
