@@ -11,6 +11,7 @@ mod http;
 mod lending;
 mod listings;
 mod matrix;
+mod payments;
 mod reviews;
 mod schema;
 mod search;

@@ -133,7 +133,19 @@ pub async fn start(
     if config.sweeper {
         workers.push(spawn_sweeper(db.clone(), config.sweep_interval, stopped));
     }
-    let state = AppState { db, search, auth };
+    let payments = match &config.stripe {
+        Some(s) => Some(Arc::new(crate::payments::Gateway::new(s)?)),
+        None => {
+            tracing::info!("no BECTA_STRIPE_SECRET_KEY: purchases are turned off");
+            None
+        }
+    };
+    let state = AppState {
+        db,
+        search,
+        auth,
+        payments,
+    };
     let server = http::start(
         config.listen,
         state,

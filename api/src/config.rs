@@ -27,6 +27,9 @@
 //! | `BECTA_RATE_MUTATIONS_PER_ADDRESS` | `300` | mutations per client address per minute (0: no limit) |
 //! | `BECTA_RATE_SEARCHES_PER_MINUTE` | `600` | search fields per token, or per address without one, per minute (0: no limit) |
 //! | `BECTA_TRUST_FORWARDED_FOR` | `false` | take the client address from `X-Forwarded-For` (only behind a proxy that sets it) |
+//! | `BECTA_STRIPE_SECRET_KEY` | unset | Stripe secret key; unset turns purchases off (`PAYMENTS_DISABLED`) |
+//! | `BECTA_STRIPE_API_BASE` | Stripe | another Stripe API base, e.g. a local emulator |
+//! | `BECTA_STRIPE_WEBHOOK_SECRET` | unset | signing secret of `POST /webhooks/stripe` |
 //! | `BECTA_SWEEPER` | `true` | run the loan sweeper (expiry, hand-on, reminders) inside `serve` |
 //! | `BECTA_SWEEP_INTERVAL_MS` | `30000` | how often the sweeper looks for due loans |
 //! | `BECTA_LOG_FORMAT` | `text` | `text` or `json` |
@@ -101,6 +104,37 @@ impl std::fmt::Debug for SearchConfig {
     }
 }
 
+/// The payment provider; absent when `BECTA_STRIPE_SECRET_KEY` is not set.
+#[derive(Debug, Clone)]
+pub struct StripeConfig {
+    pub secret_key: Secret,
+    /// Another API base, e.g. a local Stripe emulator (`http://127.0.0.1:8420`).
+    pub api_base: Option<String>,
+    /// Verifies `POST /webhooks/stripe`; without it the route refuses every event.
+    pub webhook_secret: Option<Secret>,
+}
+
+fn stripe_config(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<StripeConfig>> {
+    let nonempty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+    let Some(secret_key) = nonempty("BECTA_STRIPE_SECRET_KEY") else {
+        return Ok(None);
+    };
+    if !(secret_key.starts_with("sk_") || secret_key.starts_with("rk_")) {
+        bail!("BECTA_STRIPE_SECRET_KEY must be a secret key (sk_...) or a restricted key (rk_...)");
+    }
+    let api_base = nonempty("BECTA_STRIPE_API_BASE");
+    if let Some(b) = &api_base
+        && !(b.starts_with("http://") || b.starts_with("https://"))
+    {
+        bail!("BECTA_STRIPE_API_BASE must be an http(s) URL");
+    }
+    Ok(Some(StripeConfig {
+        secret_key: Secret(secret_key),
+        api_base,
+        webhook_secret: nonempty("BECTA_STRIPE_WEBHOOK_SECRET").map(Secret),
+    }))
+}
+
 /// Which algorithm signs the tokens the API accepts; exactly one is accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JwtAlgorithm {
@@ -160,6 +194,7 @@ pub struct Config {
     /// Run the loan sweeper inside `serve`.
     pub sweeper: bool,
     pub sweep_interval: std::time::Duration,
+    pub stripe: Option<StripeConfig>,
 }
 
 impl Config {
@@ -249,6 +284,7 @@ impl Config {
             sweep_interval: std::time::Duration::from_millis(
                 number(&get, "BECTA_SWEEP_INTERVAL_MS", 30_000)?.max(10) as u64,
             ),
+            stripe: stripe_config(&get)?,
         })
     }
 }

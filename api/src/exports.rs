@@ -85,6 +85,7 @@ fn error_response(e: Error) -> Response {
         Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
         Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::PaymentsDisabled => StatusCode::SERVICE_UNAVAILABLE,
         Error::Unavailable(detail) | Error::Internal(detail) => {
             tracing::error!(code = e.code(), %detail, "export failed");
             if matches!(e, Error::Unavailable(_)) {

@@ -302,6 +302,7 @@ pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoin
         .at("/readyz", get(readyz))
         .at("/exports/shortlists/:file", get(exports::shortlist_csv))
         .at("/exports/compare.csv", get(exports::comparison))
+        .at("/webhooks/stripe", poem::post(crate::payments::webhook))
         .data(http)
         .with(CatchPanic::new())
         .around(with_request_id)

@@ -9,6 +9,7 @@ pub mod config;
 pub mod exports;
 pub mod graphql;
 pub mod http;
+pub mod payments;
 pub mod ratelimit;
 pub mod state;
 pub mod telemetry;

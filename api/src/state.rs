@@ -6,6 +6,7 @@ use becta_domain::sea_orm::DatabaseConnection;
 use becta_indexer::Engine;
 
 use crate::auth::Authenticator;
+use crate::payments::Gateway;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,4 +14,6 @@ pub struct AppState {
     pub search: Engine,
     /// Verifies bearer tokens.
     pub auth: Arc<Authenticator>,
+    /// The payment provider, when configured.
+    pub payments: Option<Arc<Gateway>>,
 }

@@ -26,21 +26,65 @@ pub async fn record(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<()> {
-    audit_event::Entity::insert(audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        at: Set(Utc::now()),
-        actor_id: Set(Some(actor.user_id)),
-        actor_role: Set(Some(actor.role.code().into())),
-        organisation_id: Set(actor.organisation_id),
-        action: Set(action.into()),
-        entity_type: Set(entity_type.into()),
-        entity_id: Set(entity_id.to_string()),
-        before: Set(before),
-        after: Set(after),
-        request_id: Set(actor.request_id.clone()),
-    })
-    .exec_without_returning(tx)
-    .await?;
+    insert(
+        tx,
+        audit_event::ActiveModel {
+            actor_id: Set(Some(actor.user_id)),
+            actor_role: Set(Some(actor.role.code().into())),
+            organisation_id: Set(actor.organisation_id),
+            request_id: Set(actor.request_id.clone()),
+            ..Default::default()
+        },
+        (action, entity_type, entity_id.to_string()),
+        before,
+        after,
+    )
+    .await
+}
+
+/// Records one event done by the service itself (e.g. applying a payment provider's event),
+/// with no user: the role is `SYSTEM`.
+pub async fn record_system(
+    tx: &impl ConnectionTrait,
+    action: &str,
+    entity_type: &str,
+    entity_id: impl ToString,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<()> {
+    insert(
+        tx,
+        audit_event::ActiveModel {
+            actor_id: Set(None),
+            actor_role: Set(Some("SYSTEM".into())),
+            organisation_id: Set(None),
+            request_id: Set(None),
+            ..Default::default()
+        },
+        (action, entity_type, entity_id.to_string()),
+        before,
+        after,
+    )
+    .await
+}
+
+async fn insert(
+    tx: &impl ConnectionTrait,
+    mut row: audit_event::ActiveModel,
+    (action, entity_type, entity_id): (&str, &str, String),
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<()> {
+    row.id = Set(Uuid::now_v7());
+    row.at = Set(Utc::now());
+    row.action = Set(action.into());
+    row.entity_type = Set(entity_type.into());
+    row.entity_id = Set(entity_id);
+    row.before = Set(before);
+    row.after = Set(after);
+    audit_event::Entity::insert(row)
+        .exec_without_returning(tx)
+        .await?;
     Ok(())
 }
 

@@ -28,6 +28,9 @@ pub enum Error {
     /// The database (or another dependency) cannot be reached right now.
     #[error("the service is temporarily unavailable, please retry")]
     Unavailable(String),
+    /// The server has no payment provider configured.
+    #[error("payments are not enabled on this server")]
+    PaymentsDisabled,
     /// Anything else: logged, never shown.
     #[error("internal error")]
     Internal(String),
@@ -54,6 +57,7 @@ impl Error {
             Error::Forbidden(_) => "FORBIDDEN",
             Error::Conflict(_) => "CONFLICT",
             Error::Unavailable(_) => "UNAVAILABLE",
+            Error::PaymentsDisabled => "PAYMENTS_DISABLED",
             Error::Internal(_) => "INTERNAL",
         }
     }

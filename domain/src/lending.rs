@@ -753,6 +753,24 @@ async fn close_loan(
     Ok(true)
 }
 
+/// Converts a school's trial loan into a purchase, in the caller's transaction: an active
+/// loan's seat passes to the next school waiting. False when the loan was no longer open.
+pub(crate) async fn convert(tx: &impl ConnectionTrait, loan_id: Uuid) -> Result<bool> {
+    let Some(l) = loan::Entity::find_by_id(loan_id).one(tx).await? else {
+        return Ok(false);
+    };
+    lock_offer(tx, l.offer_id).await?;
+    // Read again under the offer's lock: a sweeper may have ended it meanwhile.
+    let Some(l) = loan::Entity::find_by_id(loan_id).one(tx).await? else {
+        return Ok(false);
+    };
+    let open = [LoanStatus::Active.code(), LoanStatus::Waitlisted.code()];
+    if !open.contains(&l.status.as_str()) {
+        return Ok(false);
+    }
+    close_loan(tx, &l, LoanStatus::Converted, "converted", None).await
+}
+
 /// A school's own loan, or `NOT_FOUND` (loans are private).
 async fn own_loan(tx: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<loan::Model> {
     let school_id = actor.school_id()?;

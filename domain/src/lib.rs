@@ -12,6 +12,7 @@ pub mod error;
 pub mod lending;
 pub mod listings;
 pub mod notifications;
+pub mod orders;
 pub mod outbox;
 pub mod pagination;
 pub mod reviews;

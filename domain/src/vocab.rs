@@ -363,6 +363,45 @@ code_enum! {
 }
 
 code_enum! {
+    /// How a school pays for an order.
+    PaymentMethod {
+        /// By card, confirmed in the browser against the returned client secret.
+        Card = "card",
+        /// On a Stripe invoice with 30-day terms and the school's purchase-order number.
+        Invoice = "invoice",
+    }
+}
+
+code_enum! {
+    /// Which price an order is at.
+    PriceOption {
+        /// The supplier's list price.
+        ListPrice = "list_price",
+        /// The list price less the deal's typical saving (give the deal).
+        DealPrice = "deal_price",
+    }
+}
+
+code_enum! {
+    /// Where an order stands.
+    OrderStatus {
+        /// Written; the payment provider is being asked.
+        Pending = "pending",
+        /// A card payment is ready for the school to confirm.
+        AwaitingPayment = "awaiting_payment",
+        /// An invoice was sent to the school.
+        Invoiced = "invoiced",
+        Paid = "paid",
+        /// The last payment attempt failed; the school may try again.
+        PaymentFailed = "payment_failed",
+        /// The invoice was cancelled.
+        Void = "void",
+        /// The payment provider could not be asked; retry with the same client key.
+        Failed = "failed",
+    }
+}
+
+code_enum! {
     /// What a user does in the service.
     Role {
         SchoolBuyer = "SCHOOL_BUYER",

@@ -11,6 +11,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_review_moderation;
 mod m20261123_000003_advice_cases;
 mod m20261123_000004_shortlists;
+mod m20261123_000005_orders;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_review_moderation::Migration),
             Box::new(m20261123_000003_advice_cases::Migration),
             Box::new(m20261123_000004_shortlists::Migration),
+            Box::new(m20261123_000005_orders::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 pub mod fixture;
 pub mod flows;
 pub mod outage;
+pub mod stripe;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

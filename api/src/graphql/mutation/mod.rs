@@ -5,6 +5,7 @@ mod advice;
 mod deals;
 mod lending;
 mod listings;
+mod orders;
 mod reviews;
 mod shortlists;
 mod vetting;
@@ -13,6 +14,7 @@ pub use advice::AdviceMutation;
 pub use deals::DealMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
+pub use orders::OrderMutation;
 pub use reviews::ReviewMutation;
 pub use shortlists::ShortlistMutation;
 pub use vetting::VettingMutation;
@@ -26,4 +28,5 @@ pub struct Mutation(
     ReviewMutation,
     AdviceMutation,
     ShortlistMutation,
+    OrderMutation,
 );

@@ -5,6 +5,7 @@ mod advice;
 mod catalogue;
 mod compare;
 mod lending;
+mod orders;
 pub mod search;
 mod shortlists;
 
@@ -13,6 +14,7 @@ pub use advice::AdviceQuery;
 pub use catalogue::CatalogueQuery;
 pub use compare::CompareQuery;
 pub use lending::LendingQuery;
+pub use orders::OrderQuery;
 pub use search::SearchQueryRoot;
 pub use shortlists::ShortlistQuery;
 
@@ -25,4 +27,5 @@ pub struct Query(
     AdviceQuery,
     CompareQuery,
     ShortlistQuery,
+    OrderQuery,
 );

@@ -1,0 +1,204 @@
+//! A real Stripe emulator for the payment tests: localstripe, a stateful third-party emulator
+//! from PyPI, run as its own process on loopback. Nothing here talks to the internet's Stripe.
+//!
+//! `STRIPE_EMULATOR_URL` names a running emulator (CI starts one). Otherwise the first test
+//! that needs one installs localstripe into `target/localstripe-venv` (once per machine) and
+//! starts it on a free port; it stops when the test process ends.
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+/// The version CI and this harness install.
+pub const LOCALSTRIPE_VERSION: &str = "1.15.10";
+/// The secret key the test servers use (localstripe accepts any `sk_` key).
+pub const SECRET_KEY: &str = "sk_test_becta";
+pub const WEBHOOK_SECRET: &str = "whsec_becta_test_secret";
+
+fn venv() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
+        .join("localstripe-venv")
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<()> {
+    let out = cmd
+        .output()
+        .with_context(|| format!("{what}: could not start"))?;
+    if !out.status.success() {
+        bail!(
+            "{what} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+fn install() -> Result<PathBuf> {
+    let exe = venv().join("bin").join("localstripe");
+    if exe.exists() {
+        return Ok(exe);
+    }
+    run(
+        Command::new("python3").args(["-m", "venv"]).arg(venv()),
+        "python3 -m venv",
+    )?;
+    run(
+        Command::new(venv().join("bin").join("pip")).args([
+            "install",
+            "--quiet",
+            &format!("localstripe=={LOCALSTRIPE_VERSION}"),
+        ]),
+        "pip install localstripe",
+    )?;
+    Ok(exe)
+}
+
+fn start() -> Result<String> {
+    if let Ok(url) = std::env::var("STRIPE_EMULATOR_URL")
+        && !url.is_empty()
+    {
+        return Ok(url.trim_end_matches('/').to_owned());
+    }
+    let exe = install()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    // A watchdog shell stops the emulator when this test process ends.
+    Command::new("sh")
+        .arg("-c")
+        .arg(
+            "\"$0\" --port \"$1\" --from-scratch >/dev/null 2>&1 & child=$!; \
+             while kill -0 \"$2\" 2>/dev/null; do sleep 1; done; kill $child",
+        )
+        .arg(&exe)
+        .arg(port.to_string())
+        .arg(std::process::id().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting localstripe")?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            bail!("localstripe did not start on port {port}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(format!("http://127.0.0.1:{port}"))
+}
+
+/// The emulator's base URL, starting it on first use.
+pub fn emulator() -> Result<String> {
+    static URL: OnceLock<std::result::Result<String, String>> = OnceLock::new();
+    URL.get_or_init(|| start().map_err(|e| format!("{e:#}")))
+        .clone()
+        .map_err(anyhow::Error::msg)
+}
+
+/// The server settings that point a test server at the emulator.
+pub fn server_env(emulator: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("BECTA_STRIPE_SECRET_KEY", SECRET_KEY.to_owned()),
+        ("BECTA_STRIPE_API_BASE", emulator.to_owned()),
+        ("BECTA_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
+    ]
+}
+
+/// Talks to the emulator as Stripe.js and the Stripe dashboard would.
+pub struct Emulator {
+    pub url: String,
+    client: reqwest::Client,
+}
+
+impl Emulator {
+    pub fn new(url: String) -> Self {
+        Emulator {
+            url,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Sends this server every event the emulator emits, signed with [`WEBHOOK_SECRET`].
+    pub async fn register_webhook(&self, server_url: &str) -> Result<()> {
+        let name = uuid::Uuid::new_v4().simple().to_string();
+        let resp = self
+            .client
+            .post(format!("{}/_config/webhooks/{name}", self.url))
+            .json(&json!({ "url": format!("{server_url}/webhooks/stripe"), "secret": WEBHOOK_SECRET }))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            resp.status().is_success(),
+            "registering the webhook: {}",
+            resp.status()
+        );
+        Ok(())
+    }
+
+    /// A form POST to the Stripe API: (status, body).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Result<(u16, Value)> {
+        let resp = self
+            .client
+            .post(format!("{}/v1{path}", self.url))
+            .bearer_auth(SECRET_KEY)
+            .form(form)
+            .send()
+            .await?;
+        let status = resp.status().as_u16();
+        Ok((status, resp.json().await.unwrap_or(Value::Null)))
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value> {
+        let resp = self
+            .client
+            .get(format!("{}/v1{path}", self.url))
+            .bearer_auth(SECRET_KEY)
+            .send()
+            .await?;
+        Ok(resp.json().await?)
+    }
+
+    /// Pays a PaymentIntent with a test card, as Stripe.js does in the school's browser:
+    /// sets the payment method, then confirms. The confirm's HTTP status (402 on a decline).
+    pub async fn pay(&self, payment_intent: &str, payment_method: &str) -> Result<u16> {
+        let (status, body) = self
+            .post(
+                &format!("/payment_intents/{payment_intent}"),
+                &[("payment_method", payment_method)],
+            )
+            .await?;
+        anyhow::ensure!(status == 200, "setting the payment method: {status} {body}");
+        Ok(self
+            .post(&format!("/payment_intents/{payment_intent}/confirm"), &[])
+            .await?
+            .0)
+    }
+
+    /// The emulator's events of `kind` about `object_id`.
+    pub async fn events(&self, kind: &str, object_id: &str) -> Result<Vec<Value>> {
+        let list = self.get(&format!("/events?type={kind}")).await?;
+        Ok(list["data"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .filter(|e| e["data"]["object"]["id"] == object_id)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
+/// A `Stripe-Signature` header for `body` at unix time `t`.
+pub fn signature(secret: &str, t: i64, body: &str) -> String {
+    becta_api::payments::signature_header(secret, t, body.as_bytes())
+}
