@@ -517,6 +517,36 @@ pub async fn remove_item(
     Ok(after_list)
 }
 
+/// The products and deals the items refer to, in any status: two queries.
+async fn referenced(
+    db: &impl ConnectionTrait,
+    items: &[shortlist_item::Model],
+) -> Result<(HashMap<Uuid, product::Model>, HashMap<Uuid, deal::Model>)> {
+    let product_ids: Vec<Uuid> = items.iter().filter_map(|i| i.product_id).collect();
+    let deal_ids: Vec<Uuid> = items.iter().filter_map(|i| i.deal_id).collect();
+    let mut products = HashMap::new();
+    if !product_ids.is_empty() {
+        for p in product::Entity::find()
+            .filter(product::Column::Id.is_in(product_ids))
+            .all(db)
+            .await?
+        {
+            products.insert(p.id, p);
+        }
+    }
+    let mut deals = HashMap::new();
+    if !deal_ids.is_empty() {
+        for d in deal::Entity::find()
+            .filter(deal::Column::Id.is_in(deal_ids))
+            .all(db)
+            .await?
+        {
+            deals.insert(d.id, d);
+        }
+    }
+    Ok((products, deals))
+}
+
 /// The items of a shortlist the caller has read, in the order added, each marked with whether
 /// it can still be bought.
 pub async fn items(db: &impl ConnectionTrait, shortlist_id: Uuid) -> Result<Vec<ItemView>> {
@@ -525,33 +555,12 @@ pub async fn items(db: &impl ConnectionTrait, shortlist_id: Uuid) -> Result<Vec<
         .order_by_asc(shortlist_item::Column::Position)
         .all(db)
         .await?;
-    let product_ids: Vec<Uuid> = items.iter().filter_map(|i| i.product_id).collect();
-    let deal_ids: Vec<Uuid> = items.iter().filter_map(|i| i.deal_id).collect();
-    let listed: HashSet<Uuid> = if product_ids.is_empty() {
-        HashSet::new()
-    } else {
-        product::Entity::find()
-            .select_only()
-            .column(product::Column::Id)
-            .filter(product::Column::Id.is_in(product_ids))
-            .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
-            .into_tuple::<Uuid>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let deal_rows: HashMap<Uuid, deal::Model> = if deal_ids.is_empty() {
-        HashMap::new()
-    } else {
-        deal::Entity::find()
-            .filter(deal::Column::Id.is_in(deal_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d))
-            .collect()
-    };
+    let (product_rows, deal_rows) = referenced(db, &items).await?;
+    let listed: HashSet<Uuid> = product_rows
+        .values()
+        .filter(|p| p.status == ProductStatus::Approved.code())
+        .map(|p| p.id)
+        .collect();
     let today = deals::today();
     Ok(items
         .into_iter()
@@ -688,30 +697,8 @@ pub const TABLE_HEADER: &[&str] = &[
 pub async fn table(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<Table> {
     let s = get(db, actor, id).await?;
     let items = items(db, id).await?;
-    let product_ids: Vec<Uuid> = items.iter().filter_map(|i| i.item.product_id).collect();
-    let deal_ids: Vec<Uuid> = items.iter().filter_map(|i| i.item.deal_id).collect();
-    let products: HashMap<Uuid, product::Model> = if product_ids.is_empty() {
-        HashMap::new()
-    } else {
-        product::Entity::find()
-            .filter(product::Column::Id.is_in(product_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect()
-    };
-    let deals: HashMap<Uuid, deal::Model> = if deal_ids.is_empty() {
-        HashMap::new()
-    } else {
-        deal::Entity::find()
-            .filter(deal::Column::Id.is_in(deal_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d))
-            .collect()
-    };
+    let rows: Vec<shortlist_item::Model> = items.iter().map(|v| v.item.clone()).collect();
+    let (products, deals) = referenced(db, &rows).await?;
     let suppliers: Vec<Uuid> = products.values().map(|p| p.supplier_id).collect();
     let suppliers = crate::catalogue::organisations::by_ids(db, &suppliers).await?;
     let providers: Vec<Uuid> = deals.values().map(|d| d.provider_id).collect();
