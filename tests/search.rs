@@ -484,3 +484,34 @@ async fn bad_search_arguments_are_bad_user_input() -> Result<()> {
     assert_eq!(v["searchProducts"]["totalHits"], 0);
     Ok(())
 }
+
+#[tokio::test]
+async fn an_index_of_an_older_schema_is_refilled_from_the_database_at_start() -> Result<()> {
+    // A data folder left by an earlier release: its index files are of schema 1.
+    let dir = std::env::temp_dir().join(format!("becta-old-{}", uuid::Uuid::new_v4().simple()));
+    for kind in [Kind::Products, Kind::Deals] {
+        let shard = dir.join("search").join(kind.index_name());
+        std::fs::create_dir_all(&shard)?;
+        std::fs::write(shard.join("SCHEMA_VERSION"), "1")?;
+    }
+    // No outbox worker: only the refill at start can put the seeded catalogue in the index.
+    let data_dir = dir.display().to_string();
+    let app = spawn_app_with(
+        true,
+        &[("BECTA_DATA_DIR", &data_dir), ("BECTA_INDEXER", "false")],
+    )
+    .await?;
+    let data = app
+        .data(
+            "{ searchProducts(query: \"chromebok\") { totalHits } }",
+            json!({}),
+        )
+        .await?;
+    assert!(
+        data["searchProducts"]["totalHits"].as_u64() > Some(0),
+        "{data}"
+    );
+    app.stop().await?;
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}

@@ -162,6 +162,15 @@ async fn contract(engine: Engine) -> Result<()> {
             .await?),
         [2]
     );
+    // Typos and prefixes are measured against the words as written, not their stems
+    // ("multiplication" stems to "multipl", six edits from this typo).
+    for typed in ["multiplicaton", "multiplica", "practise multiplicaton"] {
+        assert_eq!(
+            ids(&engine.search(Kind::Products, &query(typed, vec![])).await?).first(),
+            Some(&3),
+            "{typed}"
+        );
+    }
     let laptops = ids(&engine
         .search(Kind::Products, &query("chromebook", vec![]))
         .await?);

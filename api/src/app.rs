@@ -125,6 +125,11 @@ pub async fn start(
     if config.seed {
         seed_if_empty(&db).await?;
     }
+    if search.needs_refill() {
+        tracing::info!("the search index was made for an older schema: refilling it");
+        let done = becta_indexer::worker::reindex(&db, &search).await?;
+        tracing::info!(?done, "search index refilled");
+    }
     let (stop_workers, stopped) = watch::channel(false);
     let mut workers = Vec::new();
     if config.indexer {

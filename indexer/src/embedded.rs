@@ -40,8 +40,8 @@ use crate::{
 
 const WRITER_MEMORY: usize = 50_000_000;
 /// Bump when the tantivy schema changes: an index of another version is rebuilt empty and
-/// refilled from the database by `becta reindex` (or the outbox).
-const SCHEMA_VERSION: &str = "1";
+/// refilled from the database (the server does so at start, see `needs_refill`).
+const SCHEMA_VERSION: &str = "2";
 
 fn internal(e: impl std::fmt::Display) -> SearchError {
     SearchError::Internal(e.to_string())
@@ -62,8 +62,11 @@ fn highlighted(kind: Kind) -> &'static [&'static str] {
 struct Fields {
     id: Field,
     version: Field,
-    /// Searchable text fields with their boosts, in priority order.
+    /// Searchable text fields with their boosts, in priority order (stemmed words).
     text: Vec<(&'static str, Field, f32)>,
+    /// The same text unstemmed, one per `text` field: typos and prefixes are matched against
+    /// the words as written ("readng" is one edit from "reading", but two from its stem).
+    raw: Vec<Field>,
     keyword: HashMap<&'static str, Field>,
     boolean: HashMap<&'static str, Field>,
     numeric: HashMap<&'static str, Field>,
@@ -74,6 +77,18 @@ fn schema(kind: Kind) -> (Schema, Fields) {
     let id = b.add_text_field("id", STRING | STORED);
     let version = b.add_i64_field("version", STORED | FAST);
     let searchable = settings::searchable(kind);
+    let raw = searchable
+        .iter()
+        .map(|attr| {
+            let indexing = TextFieldIndexing::default()
+                .set_tokenizer("default")
+                .set_index_option(IndexRecordOption::Basic);
+            b.add_text_field(
+                &format!("r_{attr}"),
+                TextOptions::default().set_indexing_options(indexing),
+            )
+        })
+        .collect();
     let text = searchable
         .iter()
         .enumerate()
@@ -131,6 +146,7 @@ fn schema(kind: Kind) -> (Schema, Fields) {
             id,
             version,
             text,
+            raw,
             keyword,
             boolean,
             numeric,
@@ -164,9 +180,10 @@ fn to_tantivy(fields: &Fields, doc: &Json) -> SearchResult<(String, i64, Tantivy
     let mut t = TantivyDocument::default();
     t.add_text(fields.id, &id);
     t.add_i64(fields.version, version);
-    for (attr, field, _) in &fields.text {
+    for ((attr, field, _), raw) in fields.text.iter().zip(&fields.raw) {
         for s in strings(doc.get(*attr)) {
-            t.add_text(*field, s);
+            t.add_text(*field, &s);
+            t.add_text(*raw, s);
         }
     }
     for (attr, field) in &fields.keyword {
@@ -195,6 +212,8 @@ struct Shard {
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
     fields: Fields,
+    /// Opened over an index of an older schema, which was dropped.
+    reset: bool,
 }
 
 impl Shard {
@@ -202,6 +221,7 @@ impl Shard {
         std::fs::create_dir_all(dir).map_err(internal)?;
         let version_file = dir.join("SCHEMA_VERSION");
         let current = std::fs::read_to_string(&version_file).unwrap_or_default();
+        let reset = !current.trim().is_empty() && current.trim() != SCHEMA_VERSION;
         if current.trim() != SCHEMA_VERSION {
             // Another schema (or none): start this index afresh.
             std::fs::remove_dir_all(dir).map_err(internal)?;
@@ -231,6 +251,7 @@ impl Shard {
             writer: Mutex::new(writer),
             reader,
             fields,
+            reset,
         })
     }
 
@@ -318,15 +339,17 @@ impl Shard {
     fn word_query(&self, word: &str, is_last: bool) -> SearchResult<Box<dyn Query>> {
         let budget = typo_budget(word.chars().count());
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (_, field, boost) in &self.fields.text {
+        for ((_, field, boost), raw) in self.fields.text.iter().zip(&self.fields.raw) {
             for term in self.text_terms(*field, word)? {
                 clauses.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
                         *boost,
                     )),
                 ));
+            }
+            for term in self.text_terms(*raw, word)? {
                 if budget > 0 {
                     let fuzzy = FuzzyTermQuery::new(term.clone(), budget, true);
                     clauses.push((
@@ -334,14 +357,13 @@ impl Shard {
                         Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.5)),
                     ));
                 }
-            }
-            if is_last && word.len() >= 2 {
-                let prefix =
-                    FuzzyTermQuery::new_prefix(Term::from_field_text(*field, word), 0, true);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(prefix), boost * 0.6)),
-                ));
+                if is_last && word.len() >= 2 {
+                    let prefix = FuzzyTermQuery::new_prefix(term, 0, true);
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(prefix), boost * 0.6)),
+                    ));
+                }
             }
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
@@ -748,6 +770,12 @@ impl SearchEngine for EmbeddedEngine {
         drop(guard);
         let _ = std::fs::remove_dir_all(&old);
         Ok(())
+    }
+
+    fn needs_refill(&self) -> bool {
+        [&self.products, &self.deals]
+            .iter()
+            .any(|s| s.read().map(|s| s.reset).unwrap_or(false))
     }
 
     async fn health(&self) -> SearchResult<()> {

@@ -203,6 +203,12 @@ pub trait SearchEngine: Send + Sync {
     /// a half-built index.
     async fn rebuild(&self, docs: Documents) -> SearchResult<()>;
 
+    /// True when the engine dropped an index it could not read (an older on-disk schema), so
+    /// it must be refilled from the database.
+    fn needs_refill(&self) -> bool {
+        false
+    }
+
     /// A cheap check that the engine answers.
     async fn health(&self) -> SearchResult<()>;
 }
