@@ -185,6 +185,11 @@ async fn run(opts: Options) -> Result<()> {
         ("BECTA_LISTEN", "127.0.0.1:0".to_owned()),
         ("BECTA_SEED", "false".to_owned()),
         ("BECTA_MAX_BATCH", "10".to_owned()),
+        // The bench is one address making thousands of searches: measure the engine and the
+        // API, not the abuse limit.
+        ("BECTA_RATE_SEARCHES_PER_MINUTE", "0".to_owned()),
+        ("BECTA_RATE_MUTATIONS_PER_ADDRESS", "0".to_owned()),
+        ("BECTA_RATE_MUTATIONS_PER_MINUTE", "0".to_owned()),
     ];
     let config = Config::from_lookup(|k| {
         env.iter()
