@@ -9,14 +9,13 @@
 //! prefixed with `'`, so it shows as text.
 
 use becta_domain::{Error, compare, shortlists};
-use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::admission::Cost;
-use crate::http::{Http, admit, error_body};
+use crate::http::{Http, admit, domain_error as error_response};
 
 /// One CSV field: escaped against formulas, quoted when it holds a quote, comma or line end.
 pub fn cell(value: &str) -> String {
@@ -76,26 +75,6 @@ fn csv_response(file: &str, body: String) -> Response {
         )
         .header("cache-control", "private, no-store")
         .body(body)
-}
-
-fn error_response(e: Error) -> Response {
-    let status = match &e {
-        Error::BadInput { .. } => StatusCode::BAD_REQUEST,
-        Error::NotFound { .. } => StatusCode::NOT_FOUND,
-        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        Error::Forbidden(_) => StatusCode::FORBIDDEN,
-        Error::Conflict(_) => StatusCode::CONFLICT,
-        Error::PaymentsDisabled => StatusCode::SERVICE_UNAVAILABLE,
-        Error::Unavailable(detail) | Error::Internal(detail) => {
-            tracing::error!(code = e.code(), %detail, "export failed");
-            if matches!(e, Error::Unavailable(_)) {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        }
-    };
-    error_body(status, e.code(), &e.to_string())
 }
 
 const ONE_EXPORT: Cost = Cost {

@@ -133,6 +133,25 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     Json(out).into_response()
 }
 
+/// A domain error as a plain HTTP answer (routes outside GraphQL), with the same JSON body
+/// and code; internal details are logged, never sent.
+pub(crate) fn domain_error(e: becta_domain::Error) -> Response {
+    use becta_domain::Error;
+    let status = match &e {
+        Error::BadInput { .. } => StatusCode::BAD_REQUEST,
+        Error::NotFound { .. } => StatusCode::NOT_FOUND,
+        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::PaymentsDisabled | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if let Error::Unavailable(detail) | Error::Internal(detail) = &e {
+        tracing::error!(code = e.code(), %detail, "request failed");
+    }
+    error_body(status, e.code(), &e.to_string())
+}
+
 /// Authenticates the caller and charges `cost` to their rate limits: the actor (none when
 /// anonymous), or the response that refuses the request (401, 429 or 503).
 pub(crate) async fn admit(

@@ -35,7 +35,7 @@ use stripe_core::payment_intent::CreatePaymentIntent;
 use stripe_types::Currency;
 
 use crate::config::StripeConfig;
-use crate::http::{Http, error_body};
+use crate::http::{Http, domain_error, error_body};
 
 /// Webhook timestamps further than this from now are refused.
 pub const TOLERANCE_SECONDS: i64 = 300;
@@ -373,12 +373,7 @@ pub async fn webhook(req: &Request, body: Body, Data(http): Data<&Http>) -> Resp
         Err(e) => {
             // Stripe retries on any non-2xx answer.
             tracing::error!(event = %id, error = %e, "stripe event not applied");
-            let status = if matches!(e, Error::Unavailable(_)) {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
-            error_body(status, e.code(), &e.to_string())
+            domain_error(e)
         }
     }
 }
