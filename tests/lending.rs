@@ -320,6 +320,15 @@ async fn an_expired_loans_seat_goes_to_the_next_school_without_anyone_acting() -
     })
     .exec(&app.db)
     .await?;
+    // Wait for the sweep that writes the reminders, then let several more sweeps run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !notification_kinds(app, &s[1])
+        .await?
+        .contains(&"loan.reminder_1_day".to_owned())
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let kinds = notification_kinds(app, &s[1]).await?;
     let count = |k: &str| kinds.iter().filter(|x| *x == k).count();

@@ -325,13 +325,7 @@ async fn writes_succeed_while_search_is_down_and_the_index_catches_up() -> Resul
     switch.set_up(false);
 
     fixture::load(&app.db).await?; // committed writes while the engine is down
-    let ready: Value = app
-        .client
-        .get(format!("{}/readyz", app.url))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let ready: Value = app.readiness().await?;
     assert_eq!(ready["status"], "degraded");
     assert!(ready["searchOutbox"]["pending"].as_u64() > Some(0));
     let v = app.gql(SEARCH, json!({ "q": "phonics" })).await?;
@@ -340,14 +334,25 @@ async fn writes_succeed_while_search_is_down_and_the_index_catches_up() -> Resul
     let listed = app.data("{ products { totalCount } }", json!({})).await?;
     assert_eq!(listed["products"]["totalCount"], 4);
 
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let failed = search_outbox::Entity::find()
-        .filter(search_outbox::Column::Attempts.gt(0))
-        .all(&app.db)
-        .await?;
+    // The worker tries, fails and keeps the rows pending. How soon it first tries depends on
+    // the machine's load, so wait for the first attempt rather than for a fixed time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let failed = loop {
+        let failed = search_outbox::Entity::find()
+            .filter(search_outbox::Column::Attempts.gt(0))
+            .all(&app.db)
+            .await?;
+        if !failed.is_empty() || std::time::Instant::now() > deadline {
+            break failed;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(!failed.is_empty(), "the worker tried the rows");
     assert!(
-        !failed.is_empty() && failed.iter().all(|r| r.processed_at.is_none()),
-        "failed rows stay pending"
+        failed
+            .iter()
+            .all(|r| r.processed_at.is_none() && r.last_error.is_some()),
+        "failed rows stay pending, with their error"
     );
 
     switch.set_up(true);
@@ -356,13 +361,7 @@ async fn writes_succeed_while_search_is_down_and_the_index_catches_up() -> Resul
     let mut names = hit_names(&data["searchProducts"]);
     names.sort();
     assert_eq!(names, PUBLIC_PRODUCTS, "nothing lost");
-    let ready: Value = app
-        .client
-        .get(format!("{}/readyz", app.url))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let ready: Value = app.readiness().await?;
     assert_eq!(ready["status"], "ready");
     Ok(())
 }
@@ -513,5 +512,108 @@ async fn an_index_of_an_older_schema_is_refilled_from_the_database_at_start() ->
     );
     app.stop().await?;
     std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_index_check_finds_missing_stale_and_extra_documents() -> Result<()> {
+    use becta_indexer::worker::check;
+    use becta_indexer::{Documents, ProductDocument};
+    let app = spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    app.wait_for_search().await?;
+    let (products, deals) = check(&app.db, &app.search).await?;
+    assert!(
+        products.is_clean() && deals.is_clean(),
+        "{products}; {deals}"
+    );
+    assert_eq!(products.expected, PUBLIC_PRODUCTS.len());
+
+    // Drift the index behind the database's back: one gone, one changed, one unknown.
+    let gone = f.products["Alpha Phonics"].to_string();
+    app.search
+        .delete(Kind::Products, std::slice::from_ref(&gone))
+        .await?;
+    let ids: Vec<_> = PUBLIC_PRODUCTS.iter().map(|n| f.products[*n]).collect();
+    let mut docs = becta_domain::search::product_documents(&app.db, &ids).await?;
+    let changed = docs
+        .iter_mut()
+        .find(|d| d.id != gone)
+        .ok_or_else(|| anyhow::anyhow!("no second product"))?;
+    changed.rating_count += 1;
+    let changed_id = changed.id.clone();
+    let mut unknown: ProductDocument = changed.clone();
+    unknown.id = uuid::Uuid::new_v4().to_string();
+    let unknown_id = unknown.id.clone();
+    let changed = changed.clone();
+    app.search
+        .upsert(Documents::Products(vec![changed, unknown]))
+        .await?;
+
+    let (products, _) = check(&app.db, &app.search).await?;
+    assert_eq!(products.missing, [gone]);
+    assert_eq!(products.stale, [changed_id]);
+    assert_eq!(products.extra, [unknown_id]);
+
+    becta_indexer::worker::reindex(&app.db, &app.search).await?;
+    let (products, deals) = check(&app.db, &app.search).await?;
+    assert!(
+        products.is_clean() && deals.is_clean(),
+        "{products}; {deals}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn readiness_reports_search_behind_when_no_indexer_keeps_up() -> Result<()> {
+    let app = spawn_app_with(
+        false,
+        &[
+            ("BECTA_INDEXER", "false"),
+            ("BECTA_SEARCH_STALE_SECONDS", "1"),
+        ],
+    )
+    .await?;
+    fixture::load(&app.db).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let ready: Value = app.readiness().await?;
+    assert_eq!(ready["status"], "degraded", "{ready}");
+    assert_eq!(ready["search"]["status"], "behind", "{ready}");
+    assert_eq!(ready["search"]["access"], "read-write", "{ready}");
+
+    Worker::new(app.db.clone(), app.search.clone())
+        .drain()
+        .await?;
+    let ready: Value = app.readiness().await?;
+    assert_eq!(ready["status"], "ready", "{ready}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_suppliers_edit_of_an_approved_listing_keeps_its_search_document_in_step() -> Result<()> {
+    use crate::common::flows::{UPDATE, op};
+    use becta_domain::vocab::Role;
+    let app = spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    let product = f.products["Alpha Phonics"];
+    let supplier = app.token(Role::Supplier, Some(&f.alpha.to_string()));
+    let edited = app
+        .data_as(
+            &supplier,
+            &op(UPDATE),
+            json!({ "id": product, "version": 1, "patch": { "summary": "A clearer summary, awaiting vetting." } }),
+        )
+        .await?;
+    assert!(
+        edited["updateProduct"]["pendingRevision"].is_object(),
+        "{edited}"
+    );
+    app.wait_for_search().await?;
+    // The public content waits for vetting, but the document follows the listing's version.
+    let (products, deals) = becta_indexer::worker::check(&app.db, &app.search).await?;
+    assert!(
+        products.is_clean() && deals.is_clean(),
+        "{products}; {deals}"
+    );
     Ok(())
 }

@@ -141,6 +141,19 @@ async fn contract(engine: Engine) -> Result<()> {
     engine.upsert(Documents::Products(products())).await?;
     assert_eq!(engine.count(Kind::Products).await?, 5);
 
+    // Every document's digest is the digest of the document as given.
+    let digests = engine.digests(Kind::Products).await?;
+    let expected: std::collections::HashMap<String, u64> = products()
+        .iter()
+        .map(|d| {
+            Ok((
+                d.id.clone(),
+                becta_indexer::digest(&serde_json::to_value(d)?),
+            ))
+        })
+        .collect::<Result<_>>()?;
+    assert_eq!(digests, expected);
+
     // Typos, prefixes and synonyms.
     assert_eq!(
         ids(&engine
@@ -382,4 +395,59 @@ async fn the_meilisearch_engine_honours_the_search_contract() -> Result<()> {
         &prefix,
     )?);
     contract(engine).await
+}
+
+#[tokio::test]
+async fn a_second_process_on_the_same_folder_reads_the_embedded_index_the_first_writes()
+-> Result<()> {
+    use becta_indexer::embedded::EmbeddedEngine;
+    use becta_indexer::{SearchEngine, SearchError};
+    let dir = std::env::temp_dir().join(format!("becta-shared-{}", uuid::Uuid::new_v4().simple()));
+    let outcome = async {
+        let writer = EmbeddedEngine::open(&dir)?;
+        // The tantivy lock is per process and file: a second open in this process meets it as
+        // a second process does.
+        let reader = EmbeddedEngine::open(&dir)?;
+        assert!(!writer.read_only() && reader.read_only());
+        assert!(
+            EmbeddedEngine::open_writer(&dir).is_err(),
+            "one writer at a time"
+        );
+        assert!(matches!(
+            reader.upsert(Documents::Products(products())).await,
+            Err(SearchError::Unavailable(_))
+        ));
+
+        // The reader follows the writer's commits (tantivy polls every 500 ms).
+        writer.upsert(Documents::Products(products())).await?;
+        let mut seen = 0;
+        for _ in 0..100 {
+            seen = reader.count(Kind::Products).await?;
+            if seen == 5 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(seen, 5, "the reader sees the writer's documents");
+        let hits = ids(&reader
+            .search(Kind::Products, &query("chromebok", vec![]))
+            .await?);
+        assert_eq!(hits.first(), Some(&1));
+
+        // A rebuild swaps another folder in: the reader follows it too.
+        writer
+            .rebuild(Documents::Products(
+                products().into_iter().take(2).collect(),
+            ))
+            .await?;
+        assert_eq!(reader.count(Kind::Products).await?, 2);
+        assert!(matches!(
+            reader.rebuild(Documents::Products(products())).await,
+            Err(SearchError::Unavailable(_))
+        ));
+        Ok(())
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
 }

@@ -132,7 +132,11 @@ pub async fn start(
     }
     let (stop_workers, stopped) = watch::channel(false);
     let mut workers = Vec::new();
-    if config.indexer {
+    if config.indexer && search.read_only() {
+        tracing::info!(
+            "another process writes the embedded search index: this one reads it and leaves indexing to that process"
+        );
+    } else if config.indexer {
         workers.push(spawn_worker(db.clone(), search.clone(), stopped.clone()));
     }
     if config.sweeper {
@@ -150,6 +154,7 @@ pub async fn start(
         search,
         auth,
         payments,
+        search_stale_after: config.search_stale_after,
     };
     let server = http::start(
         config.listen,

@@ -37,8 +37,13 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Run only the search outbox worker (for a separate indexer process).
-    Index,
+    /// Run only the search outbox worker (for a separate indexer process); with --check,
+    /// compare the indexes with the database once and exit (status 1 on any difference).
+    Index {
+        /// Compare every indexed document with the one the database makes, then exit.
+        #[arg(long)]
+        check: bool,
+    },
     /// Run only the loan sweeper: expire due loans, hand seats on, write reminders.
     Sweep {
         /// Sweep once and exit, instead of every BECTA_SWEEP_INTERVAL_MS.
@@ -155,9 +160,36 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             tracing::info!("shutting down");
             service.shutdown().await?;
         }
-        Command::Index => {
+        Command::Index { check: true } => {
             let db = app::open_database(&config).await?;
             let search = app::open_search(&config).await?;
+            let (products, deals) = becta_indexer::worker::check(&db, &search).await?;
+            println!("products: {products}");
+            println!("deals: {deals}");
+            for (kind, d) in [("product", &products), ("deal", &deals)] {
+                for (what, ids) in [
+                    ("missing", &d.missing),
+                    ("stale", &d.stale),
+                    ("extra", &d.extra),
+                ] {
+                    for id in ids.iter().take(20) {
+                        println!("  {what} {kind} {id}");
+                    }
+                }
+            }
+            if !(products.is_clean() && deals.is_clean()) {
+                anyhow::bail!("the search indexes differ from the database");
+            }
+        }
+        Command::Index { check: false } => {
+            let db = app::open_database(&config).await?;
+            let search = app::open_search(&config).await?;
+            if search.read_only() {
+                anyhow::bail!(
+                    "another process writes the embedded index under {}: run the indexer there, or stop it first",
+                    config.data_dir.display()
+                );
+            }
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let worker = app::spawn_worker(db, search, stopped);
             tracing::info!("search outbox worker running");

@@ -194,6 +194,8 @@ pub struct Config {
     /// Run the loan sweeper inside `serve`.
     pub sweeper: bool,
     pub sweep_interval: std::time::Duration,
+    /// Readiness reports search as degraded when a change has waited this long in the outbox.
+    pub search_stale_after: std::time::Duration,
     pub stripe: Option<StripeConfig>,
 }
 
@@ -283,6 +285,9 @@ impl Config {
             sweeper: flag(&get, "BECTA_SWEEPER", true)?,
             sweep_interval: std::time::Duration::from_millis(
                 number(&get, "BECTA_SWEEP_INTERVAL_MS", 30_000)?.max(10) as u64,
+            ),
+            search_stale_after: std::time::Duration::from_secs(
+                number(&get, "BECTA_SEARCH_STALE_SECONDS", 60)?.max(1) as u64,
             ),
             stripe: stripe_config(&get)?,
         })

@@ -240,7 +240,9 @@ async fn healthz() -> &'static str {
 }
 
 /// Ready while the database answers. Search is reported but does not decide readiness: when
-/// the engine is down, writes still succeed and the outbox catches up later (`degraded`).
+/// the engine is down, or changes have waited in the outbox longer than
+/// `BECTA_SEARCH_STALE_SECONDS` (no indexer is keeping up), writes still succeed and search
+/// is `degraded` until the outbox catches up.
 #[handler]
 async fn readyz(Data(http): Data<&Http>) -> Response {
     let database = becta_domain::db::ping(&http.state.db).await;
@@ -252,9 +254,13 @@ async fn readyz(Data(http): Data<&Http>) -> Response {
     if let Err(e) = &search {
         tracing::warn!(error = %e, "readiness: search engine unavailable");
     }
+    let stale = lag
+        .as_ref()
+        .is_some_and(|l| l.oldest_pending_seconds > http.state.search_stale_after.as_secs_f64());
     let status = match (&database, &search) {
         (Err(_), _) => "unavailable",
         (Ok(()), Err(_)) => "degraded",
+        (Ok(()), Ok(())) if stale => "degraded",
         (Ok(()), Ok(())) => "ready",
     };
     let body = json!({
@@ -262,7 +268,12 @@ async fn readyz(Data(http): Data<&Http>) -> Response {
         "database": if database.is_ok() { "ok" } else { "unreachable" },
         "search": {
             "engine": http.state.search.name(),
-            "status": if search.is_ok() { "ok" } else { "unavailable" },
+            "status": match (&search, stale) {
+                (Err(_), _) => "unavailable",
+                (Ok(()), true) => "behind",
+                (Ok(()), false) => "ok",
+            },
+            "access": if http.state.search.read_only() { "read" } else { "read-write" },
         },
         "searchOutbox": lag.map(|l| json!({ "pending": l.pending, "oldestPendingSeconds": l.oldest_pending_seconds })),
     });

@@ -16,4 +16,6 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// The payment provider, when configured.
     pub payments: Option<Arc<Gateway>>,
+    /// Readiness calls search degraded when a change has waited this long in the outbox.
+    pub search_stale_after: std::time::Duration,
 }

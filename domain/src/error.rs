@@ -95,8 +95,13 @@ fn is_transient(err: &DbErr) -> bool {
         .is_some_and(|c| matches!(c.as_ref(), "40P01" | "40001" | "5" | "517"))
 }
 
+/// The database is out of reach: the connection broke, the pool could not get one, or the
+/// server is shutting down or starting up (PostgreSQL's 57P01 to 57P03, and class 08).
 fn is_connection_error(e: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error as E;
+    if let Some(code) = e.as_database_error().and_then(|d| d.code()) {
+        return matches!(code.as_ref(), "57P01" | "57P02" | "57P03") || code.starts_with("08");
+    }
     matches!(
         e,
         E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_)

@@ -235,7 +235,9 @@ pub(crate) async fn lock(tx: &impl ConnectionTrait, id: Uuid) -> Result<()> {
 }
 
 /// Moves the product `current` to its next version, optionally to a new status; `CONFLICT`
-/// when someone else changed it first. Approval sets `published_at` the first time.
+/// when someone else changed it first. Approval sets `published_at` the first time. The
+/// search document carries the version and update time, so every bump is sent to the outbox
+/// (a supplier's edit of an approved listing changes no public content, but its version).
 pub(crate) async fn bump(
     tx: &impl ConnectionTrait,
     current: &product::Model,
@@ -266,6 +268,7 @@ pub(crate) async fn bump(
     if done.rows_affected != 1 {
         return Err(stale());
     }
+    outbox::enqueue_many(tx, outbox::EntityType::Product, &[id], outbox::Op::Upsert).await?;
     product::Entity::find_by_id(id)
         .one(tx)
         .await?
@@ -510,7 +513,6 @@ pub async fn withdraw(
         )));
     }
     supersede_pending(&tx, id).await?;
-    outbox::enqueue_many(&tx, outbox::EntityType::Product, &[id], outbox::Op::Upsert).await?;
     move_to(tx, actor, &p, ProductStatus::Withdrawn, "product.withdraw").await
 }
 

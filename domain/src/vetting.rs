@@ -24,7 +24,7 @@ use crate::pagination::{Cursor, Page, PageArgs};
 use crate::vocab::{
     Badge, CheckOutcome, CyberEssentials, HostingLocation, ProductStatus, Role, VettingDecision,
 };
-use crate::{Error, Result, audit, db, outbox};
+use crate::{Error, Result, audit, db};
 
 /// Data protection: a DPIA the school can use, a data processing agreement, and where data is
 /// hosted (UK or EEA to pass).
@@ -334,7 +334,6 @@ pub async fn decide(
         &notes,
     )
     .await?;
-    outbox::enqueue_many(&tx, outbox::EntityType::Product, &[id], outbox::Op::Upsert).await?;
     let approved = decision == VettingDecision::Approve;
     audit::record(
         &tx,

@@ -6,8 +6,12 @@
 //! prefix (the last word) or within the typo budget (fuzzy terms), synonyms expand to
 //! alternatives, keyword attributes are facet fields (filters and counts), numeric attributes
 //! are fast fields (ranges and sorts). Writes commit and reload before they return, so a
-//! document is searchable when `upsert` returns. One process at a time may write an index
-//! (tantivy holds a lock file).
+//! document is searchable when `upsert` returns.
+//!
+//! One process at a time writes an index (tantivy holds a lock file). Another process that
+//! opens the same folder meanwhile (a second `becta serve` on the machine) reads it: its
+//! reader follows the writer's commits (tantivy polls the index's meta file every 500 ms) and
+//! a rebuild swapped in by the writer, and it refuses writes.
 
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -41,7 +45,7 @@ use crate::{
 const WRITER_MEMORY: usize = 50_000_000;
 /// Bump when the tantivy schema changes: an index of another version is rebuilt empty and
 /// refilled from the database (the server does so at start, see `needs_refill`).
-const SCHEMA_VERSION: &str = "2";
+const SCHEMA_VERSION: &str = "3";
 
 fn internal(e: impl std::fmt::Display) -> SearchError {
     SearchError::Internal(e.to_string())
@@ -62,6 +66,8 @@ fn highlighted(kind: Kind) -> &'static [&'static str] {
 struct Fields {
     id: Field,
     version: Field,
+    /// The document's [`crate::digest`], for `becta index --check`.
+    digest: Field,
     /// Searchable text fields with their boosts, in priority order (stemmed words).
     text: Vec<(&'static str, Field, f32)>,
     /// The same text unstemmed, one per `text` field: typos and prefixes are matched against
@@ -76,6 +82,7 @@ fn schema(kind: Kind) -> (Schema, Fields) {
     let mut b = Schema::builder();
     let id = b.add_text_field("id", STRING | STORED);
     let version = b.add_i64_field("version", STORED | FAST);
+    let digest = b.add_u64_field("digest", STORED);
     let searchable = settings::searchable(kind);
     let raw = searchable
         .iter()
@@ -145,6 +152,7 @@ fn schema(kind: Kind) -> (Schema, Fields) {
         Fields {
             id,
             version,
+            digest,
             text,
             raw,
             keyword,
@@ -180,6 +188,7 @@ fn to_tantivy(fields: &Fields, doc: &Json) -> SearchResult<(String, i64, Tantivy
     let mut t = TantivyDocument::default();
     t.add_text(fields.id, &id);
     t.add_i64(fields.version, version);
+    t.add_u64(fields.digest, crate::digest(doc));
     for ((attr, field, _), raw) in fields.text.iter().zip(&fields.raw) {
         for s in strings(doc.get(*attr)) {
             t.add_text(*field, &s);
@@ -205,19 +214,50 @@ fn to_tantivy(fields: &Fields, doc: &Json) -> SearchResult<(String, i64, Tantivy
     Ok((id, version, t))
 }
 
-/// One kind's index, its writer and reader.
+/// One kind's index, its reader and (in the process that writes it) its writer.
 struct Shard {
     kind: Kind,
     index: Index,
-    writer: Mutex<IndexWriter>,
+    writer: Option<Mutex<IndexWriter>>,
     reader: IndexReader,
     fields: Fields,
     /// Opened over an index of an older schema, which was dropped.
     reset: bool,
+    /// The folder's identity when opened: a reader reopens when a rebuild swaps another in.
+    folder: Option<FolderId>,
+}
+
+/// Device and inode of a folder (unix); a rename swaps another folder in under the same path.
+type FolderId = (u64, u64);
+
+fn folder_id(dir: &Path) -> Option<FolderId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// Whether a process writes the index or only reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Write when the writer lock is free, else read.
+    WriteOrRead,
+    /// Write, or fail when another process holds the writer lock.
+    Write,
+    Read,
 }
 
 impl Shard {
-    fn open(kind: Kind, dir: &Path) -> SearchResult<Shard> {
+    fn open(kind: Kind, dir: &Path, access: Access) -> SearchResult<Shard> {
+        if access == Access::Read {
+            return Self::open_reader(kind, dir);
+        }
         std::fs::create_dir_all(dir).map_err(internal)?;
         let version_file = dir.join("SCHEMA_VERSION");
         let current = std::fs::read_to_string(&version_file).unwrap_or_default();
@@ -231,15 +271,19 @@ impl Shard {
         let (schema, fields) = schema(kind);
         let index = Index::open_or_create(MmapDirectory::open(dir).map_err(internal)?, schema)
             .map_err(internal)?;
-        let writer = index
-            .writer_with_num_threads(1, WRITER_MEMORY)
-            .map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => SearchError::Unavailable(format!(
-                    "the embedded index at {} is in use by another process",
+        let writer = match index.writer_with_num_threads(1, WRITER_MEMORY) {
+            Ok(w) => w,
+            Err(tantivy::TantivyError::LockFailure(..)) if access == Access::WriteOrRead => {
+                return Self::open_reader(kind, dir);
+            }
+            Err(tantivy::TantivyError::LockFailure(..)) => {
+                return Err(SearchError::Unavailable(format!(
+                    "the embedded index at {} is written by another process",
                     dir.display()
-                )),
-                e => internal(e),
-            })?;
+                )));
+            }
+            Err(e) => return Err(internal(e)),
+        };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -248,11 +292,72 @@ impl Shard {
         Ok(Shard {
             kind,
             index,
-            writer: Mutex::new(writer),
+            writer: Some(Mutex::new(writer)),
             reader,
             fields,
             reset,
+            folder: None,
         })
+    }
+
+    /// Opens an index another process writes, following its commits.
+    fn open_reader(kind: Kind, dir: &Path) -> SearchResult<Shard> {
+        let current = std::fs::read_to_string(dir.join("SCHEMA_VERSION")).unwrap_or_default();
+        if current.trim() != SCHEMA_VERSION {
+            return Err(SearchError::Unavailable(format!(
+                "the embedded index at {} is of another schema ({:?}); the process that writes it refills it",
+                dir.display(),
+                current.trim()
+            )));
+        }
+        let (schema, fields) = schema(kind);
+        let folder = folder_id(dir);
+        let index = Index::open_or_create(MmapDirectory::open(dir).map_err(internal)?, schema)
+            .map_err(internal)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(internal)?;
+        Ok(Shard {
+            kind,
+            index,
+            writer: None,
+            reader,
+            fields,
+            reset: false,
+            folder,
+        })
+    }
+
+    fn writer(&self) -> SearchResult<std::sync::MutexGuard<'_, IndexWriter>> {
+        self.writer
+            .as_ref()
+            .ok_or_else(|| {
+                SearchError::Unavailable(
+                    "this process only reads the embedded index; the process that holds its writer indexes".into(),
+                )
+            })?
+            .lock()
+            .map_err(|_| internal("index writer lock poisoned"))
+    }
+
+    /// The id and digest of every document.
+    fn digests(&self) -> SearchResult<HashMap<String, u64>> {
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let store = segment.get_store_reader(64).map_err(internal)?;
+            for doc in segment.doc_ids_alive() {
+                let d: TantivyDocument = store.get(doc).map_err(internal)?;
+                let id = d.get_first(self.fields.id).and_then(|v| v.as_str());
+                let digest = d.get_first(self.fields.digest).and_then(|v| v.as_u64());
+                if let (Some(id), Some(digest)) = (id, digest) {
+                    out.insert(id.to_owned(), digest);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The stored version of a document, if indexed.
@@ -283,10 +388,7 @@ impl Shard {
                 }
             }
         }
-        let writer = self
-            .writer
-            .lock()
-            .map_err(|_| internal("index writer lock poisoned"))?;
+        let writer = self.writer()?;
         let searcher = self.reader.searcher();
         for (id, (version, doc)) in newest {
             if self
@@ -303,10 +405,7 @@ impl Shard {
     }
 
     fn delete(&self, ids: &[String]) -> SearchResult<()> {
-        let writer = self
-            .writer
-            .lock()
-            .map_err(|_| internal("index writer lock poisoned"))?;
+        let writer = self.writer()?;
         for id in ids {
             writer.delete_term(Term::from_field_text(self.fields.id, id));
         }
@@ -315,10 +414,7 @@ impl Shard {
     }
 
     fn commit(&self) -> SearchResult<()> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| internal("index writer lock poisoned"))?;
+        let mut writer = self.writer()?;
         writer.commit().map_err(internal)?;
         drop(writer);
         self.reader.reload().map_err(internal)
@@ -640,29 +736,81 @@ pub struct EmbeddedEngine {
     root: PathBuf,
     products: RwLock<Arc<Shard>>,
     deals: RwLock<Arc<Shard>>,
+    /// Another process holds the writer: this one reads.
+    read_only: bool,
 }
 
 impl EmbeddedEngine {
-    /// Opens (or creates) the indexes under `root`.
+    /// Opens (or creates) the indexes under `root` to write them, or to read them when another
+    /// process is writing them already.
     pub fn open(root: impl Into<PathBuf>) -> SearchResult<Self> {
-        let root = root.into();
-        let products = Shard::open(Kind::Products, &root.join(Kind::Products.index_name()))?;
-        let deals = Shard::open(Kind::Deals, &root.join(Kind::Deals.index_name()))?;
+        Self::open_with(root.into(), Access::WriteOrRead)
+    }
+
+    /// Opens the indexes under `root` to write them; fails while another process writes them.
+    pub fn open_writer(root: impl Into<PathBuf>) -> SearchResult<Self> {
+        Self::open_with(root.into(), Access::Write)
+    }
+
+    fn open_with(root: PathBuf, access: Access) -> SearchResult<Self> {
+        let products = Shard::open(
+            Kind::Products,
+            &root.join(Kind::Products.index_name()),
+            access,
+        )?;
+        // Both kinds the same way: a writer for products holds the deals' writer too.
+        let deals_access = if products.writer.is_some() {
+            Access::Write
+        } else {
+            Access::Read
+        };
+        let deals = Shard::open(
+            Kind::Deals,
+            &root.join(Kind::Deals.index_name()),
+            deals_access,
+        )?;
         Ok(EmbeddedEngine {
             root,
+            read_only: products.writer.is_none(),
             products: RwLock::new(Arc::new(products)),
             deals: RwLock::new(Arc::new(deals)),
         })
     }
 
-    fn shard(&self, kind: Kind) -> SearchResult<Arc<Shard>> {
-        let lock = match kind {
+    fn lock(&self, kind: Kind) -> &RwLock<Arc<Shard>> {
+        match kind {
             Kind::Products => &self.products,
             Kind::Deals => &self.deals,
-        };
-        lock.read()
+        }
+    }
+
+    fn shard(&self, kind: Kind) -> SearchResult<Arc<Shard>> {
+        let current = self
+            .lock(kind)
+            .read()
             .map(|s| s.clone())
-            .map_err(|_| internal("index lock poisoned"))
+            .map_err(|_| internal("index lock poisoned"))?;
+        if !self.read_only {
+            return Ok(current);
+        }
+        // A reader follows a rebuild the writer swapped in (a new folder under the same path).
+        let live = self.root.join(kind.index_name());
+        match folder_id(&live) {
+            Some(now) if Some(now) != current.folder => match Shard::open_reader(kind, &live) {
+                Ok(fresh) => {
+                    let fresh = Arc::new(fresh);
+                    let mut guard = self
+                        .lock(kind)
+                        .write()
+                        .map_err(|_| internal("index lock poisoned"))?;
+                    *guard = fresh.clone();
+                    Ok(fresh)
+                }
+                // Mid-swap: keep reading the index already open.
+                Err(_) => Ok(current),
+            },
+            _ => Ok(current),
+        }
     }
 
     async fn blocking<T: Send + 'static>(
@@ -674,19 +822,6 @@ impl EmbeddedEngine {
         tokio::task::spawn_blocking(move || f(&shard))
             .await
             .map_err(internal)?
-    }
-}
-
-fn to_json(docs: Documents) -> SearchResult<Vec<Json>> {
-    match docs {
-        Documents::Products(d) => d
-            .into_iter()
-            .map(|d| serde_json::to_value(d).map_err(internal))
-            .collect(),
-        Documents::Deals(d) => d
-            .into_iter()
-            .map(|d| serde_json::to_value(d).map_err(internal))
-            .collect(),
     }
 }
 
@@ -705,7 +840,7 @@ impl SearchEngine for EmbeddedEngine {
             return Ok(());
         }
         let kind = docs.kind();
-        let json = to_json(docs)?;
+        let json = crate::to_json(&docs)?;
         self.blocking(kind, move |s| s.upsert(json)).await
     }
 
@@ -728,18 +863,20 @@ impl SearchEngine for EmbeddedEngine {
     }
 
     async fn rebuild(&self, docs: Documents) -> SearchResult<()> {
+        if self.read_only {
+            return Err(SearchError::Unavailable(
+                "another process writes the embedded index: rebuild it there (stop it first to run `becta reindex`)".into(),
+            ));
+        }
         let kind = docs.kind();
-        let json = to_json(docs)?;
+        let json = crate::to_json(&docs)?;
         let live = self.root.join(kind.index_name());
         let aside = self.root.join(format!("{}.next", kind.index_name()));
         let old = self.root.join(format!("{}.old", kind.index_name()));
         let built = tokio::task::spawn_blocking(move || -> SearchResult<()> {
             let _ = std::fs::remove_dir_all(&aside);
-            let shard = Shard::open(kind, &aside)?;
-            let mut writer = shard
-                .writer
-                .lock()
-                .map_err(|_| internal("index writer lock poisoned"))?;
+            let shard = Shard::open(kind, &aside, Access::Write)?;
+            let mut writer = shard.writer()?;
             for d in &json {
                 writer
                     .add_document(to_tantivy(&shard.fields, d)?.2)
@@ -757,16 +894,15 @@ impl SearchEngine for EmbeddedEngine {
         .map_err(internal)?;
         built?;
         // Swap under the write lock: searches in flight keep the old index until they finish.
-        let lock = match kind {
-            Kind::Products => &self.products,
-            Kind::Deals => &self.deals,
-        };
-        let mut guard = lock.write().map_err(|_| internal("index lock poisoned"))?;
+        let mut guard = self
+            .lock(kind)
+            .write()
+            .map_err(|_| internal("index lock poisoned"))?;
         let aside = self.root.join(format!("{}.next", kind.index_name()));
         let _ = std::fs::remove_dir_all(&old);
         std::fs::rename(&live, &old).map_err(internal)?;
         std::fs::rename(&aside, &live).map_err(internal)?;
-        *guard = Arc::new(Shard::open(kind, &live)?);
+        *guard = Arc::new(Shard::open(kind, &live, Access::Write)?);
         drop(guard);
         let _ = std::fs::remove_dir_all(&old);
         Ok(())
@@ -776,6 +912,14 @@ impl SearchEngine for EmbeddedEngine {
         [&self.products, &self.deals]
             .iter()
             .any(|s| s.read().map(|s| s.reset).unwrap_or(false))
+    }
+
+    fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    async fn digests(&self, kind: Kind) -> SearchResult<HashMap<String, u64>> {
+        self.blocking(kind, |s| s.digests()).await
     }
 
     async fn health(&self) -> SearchResult<()> {

@@ -12,6 +12,7 @@ pub mod meili;
 pub mod settings;
 pub mod worker;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use becta_domain::search::{DealDocument, Kind, ProductDocument};
@@ -209,8 +210,36 @@ pub trait SearchEngine: Send + Sync {
         false
     }
 
+    /// This process only reads the index; another process writes it (the embedded engine
+    /// when a second process opens the same data dir). A read-only engine runs no worker.
+    fn read_only(&self) -> bool {
+        false
+    }
+
+    /// The [`digest`] of every document in the index of `kind`, by id: what `becta index
+    /// --check` compares with the documents built from the database.
+    async fn digests(&self, kind: Kind) -> SearchResult<HashMap<String, u64>>;
+
     /// A cheap check that the engine answers.
     async fn health(&self) -> SearchResult<()>;
 }
 
 pub type Engine = Arc<dyn SearchEngine>;
+
+/// A fingerprint of a document's content (64-bit FNV-1a over its JSON form), stable across
+/// processes and versions of this program as long as the document's fields are.
+pub fn digest(doc: &serde_json::Value) -> u64 {
+    let bytes = serde_json::to_vec(doc).unwrap_or_default();
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Documents as JSON, in the engines' attribute names.
+pub fn to_json(docs: &Documents) -> SearchResult<Vec<serde_json::Value>> {
+    let json: Result<Vec<_>, _> = match docs {
+        Documents::Products(d) => d.iter().map(serde_json::to_value).collect(),
+        Documents::Deals(d) => d.iter().map(serde_json::to_value).collect(),
+    };
+    json.map_err(|e| SearchError::Internal(e.to_string()))
+}

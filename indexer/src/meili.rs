@@ -23,8 +23,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::settings::{self, SYNONYMS};
 use crate::{
-    Documents, FacetCount, FacetDistribution, Filter, Highlight, Hit, Kind, Order, SearchEngine,
-    SearchError, SearchQuery, SearchResult, SearchResults, Sort, Versioned,
+    DealDocument, Documents, FacetCount, FacetDistribution, Filter, Highlight, Hit, Kind, Order,
+    ProductDocument, SearchEngine, SearchError, SearchQuery, SearchResult, SearchResults, Sort,
+    Versioned,
 };
 
 /// How long a write may take to be applied before the worker retries it.
@@ -452,6 +453,38 @@ impl SearchEngine for MeiliEngine {
         // `aside` now holds the old documents.
         self.wait(self.client.index(&aside).delete().await.map_err(map_err)?)
             .await
+    }
+
+    async fn digests(&self, kind: Kind) -> SearchResult<HashMap<String, u64>> {
+        let index = self.client.index(self.uid(kind));
+        let mut out = HashMap::new();
+        let mut offset = 0;
+        loop {
+            let mut q = DocumentsQuery::new(&index);
+            q.with_limit(BATCH).with_offset(offset);
+            // Read back as the documents' types, so the digest is of the same JSON form the
+            // database's documents have (numbers as the program writes them).
+            let page: Vec<Json> = match kind {
+                Kind::Products => {
+                    let r = q.execute::<ProductDocument>().await.map_err(map_err)?;
+                    crate::to_json(&Documents::Products(r.results))?
+                }
+                Kind::Deals => {
+                    let r = q.execute::<DealDocument>().await.map_err(map_err)?;
+                    crate::to_json(&Documents::Deals(r.results))?
+                }
+            };
+            let n = page.len();
+            for doc in page {
+                if let Some(id) = doc.get("id").and_then(Json::as_str) {
+                    out.insert(id.to_owned(), crate::digest(&doc));
+                }
+            }
+            if n < BATCH {
+                return Ok(out);
+            }
+            offset += n;
+        }
     }
 
     async fn health(&self) -> SearchResult<()> {

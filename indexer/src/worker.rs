@@ -11,7 +11,7 @@
 //! write (read later from the database) always reaches the engine later. On SQLite, workers in
 //! one process take turns, and the embedded index admits one writing process.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use becta_domain::db;
@@ -343,15 +343,10 @@ pub struct Reindexed {
     pub deals: usize,
 }
 
-/// Rebuilds both indexes from the database without downtime: each is built aside and swapped
-/// in. Writes committed while it runs are replayed from the outbox afterwards.
-pub async fn reindex(db: &DatabaseConnection, engine: &Engine) -> WorkerResult<Reindexed> {
-    let high_water = search_outbox::Entity::find()
-        .order_by_desc(search_outbox::Column::Id)
-        .one(db)
-        .await?
-        .map(|r| r.id)
-        .unwrap_or(0);
+/// Every public document, built from the database as the worker builds them.
+async fn public_documents(
+    db: &DatabaseConnection,
+) -> WorkerResult<(Vec<search::ProductDocument>, Vec<search::DealDocument>)> {
     let product_ids: Vec<Uuid> = product::Entity::find()
         .select_only()
         .column(product::Column::Id)
@@ -373,6 +368,97 @@ pub async fn reindex(db: &DatabaseConnection, engine: &Engine) -> WorkerResult<R
     for chunk in deal_ids.chunks(1000) {
         deals.extend(search::deal_documents(db, chunk).await?);
     }
+    Ok((products, deals))
+}
+
+/// How one index differs from the documents the database makes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// Public documents in the database.
+    pub expected: usize,
+    /// Documents in the index.
+    pub indexed: usize,
+    /// Public in the database, not in the index.
+    pub missing: Vec<String>,
+    /// In the index with other content than the database's.
+    pub stale: Vec<String>,
+    /// In the index, not public in the database.
+    pub extra: Vec<String>,
+}
+
+impl Drift {
+    pub fn is_clean(&self) -> bool {
+        self.missing.is_empty() && self.stale.is_empty() && self.extra.is_empty()
+    }
+}
+
+impl std::fmt::Display for Drift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} expected, {} indexed, {} missing, {} stale, {} extra",
+            self.expected,
+            self.indexed,
+            self.missing.len(),
+            self.stale.len(),
+            self.extra.len()
+        )
+    }
+}
+
+/// Compares the index of one kind with the documents the database makes now.
+fn drift(expected: Documents, indexed: HashMap<String, u64>) -> WorkerResult<Drift> {
+    let docs = crate::to_json(&expected)?;
+    let mut d = Drift {
+        expected: docs.len(),
+        indexed: indexed.len(),
+        ..Drift::default()
+    };
+    let mut seen = HashSet::new();
+    for doc in &docs {
+        let Some(id) = doc.get("id").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        seen.insert(id.to_owned());
+        match indexed.get(id) {
+            None => d.missing.push(id.to_owned()),
+            Some(digest) if *digest != crate::digest(doc) => d.stale.push(id.to_owned()),
+            Some(_) => {}
+        }
+    }
+    d.extra = indexed
+        .into_keys()
+        .filter(|id| !seen.contains(id))
+        .collect();
+    d.missing.sort();
+    d.stale.sort();
+    d.extra.sort();
+    Ok(d)
+}
+
+/// Checks that the search indexes hold exactly the public records, as they are now in the
+/// database (`becta index --check`). Run it when the outbox is drained: a change still waiting
+/// there shows as drift.
+pub async fn check(db: &DatabaseConnection, engine: &Engine) -> WorkerResult<(Drift, Drift)> {
+    let (products, deals) = public_documents(db).await?;
+    let products = drift(
+        Documents::Products(products),
+        engine.digests(Kind::Products).await?,
+    )?;
+    let deals = drift(Documents::Deals(deals), engine.digests(Kind::Deals).await?)?;
+    Ok((products, deals))
+}
+
+/// Rebuilds both indexes from the database without downtime: each is built aside and swapped
+/// in. Writes committed while it runs are replayed from the outbox afterwards.
+pub async fn reindex(db: &DatabaseConnection, engine: &Engine) -> WorkerResult<Reindexed> {
+    let high_water = search_outbox::Entity::find()
+        .order_by_desc(search_outbox::Column::Id)
+        .one(db)
+        .await?
+        .map(|r| r.id)
+        .unwrap_or(0);
+    let (products, deals) = public_documents(db).await?;
     let done = Reindexed {
         products: products.len(),
         deals: deals.len(),

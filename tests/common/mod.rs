@@ -213,6 +213,17 @@ impl TestApp {
     }
 
     /// A token for a new user with `role`, acting for `org` (a URN or a supplier id).
+    /// The body of `GET /readyz`.
+    pub async fn readiness(&self) -> Result<Value> {
+        Ok(self
+            .client
+            .get(format!("{}/readyz", self.url))
+            .send()
+            .await?
+            .json()
+            .await?)
+    }
+
     pub fn token(&self, role: Role, org: Option<&str>) -> String {
         self.token_for(Uuid::new_v4(), role, org)
     }

@@ -65,6 +65,10 @@ impl SearchEngine for Switch {
         self.check()?;
         self.inner.rebuild(docs).await
     }
+    async fn digests(&self, kind: Kind) -> SearchResult<std::collections::HashMap<String, u64>> {
+        self.check()?;
+        self.inner.digests(kind).await
+    }
     async fn health(&self) -> SearchResult<()> {
         self.check()?;
         self.inner.health().await
