@@ -31,7 +31,7 @@ use becta_domain::catalogue::products::{self, NewProduct, ProductContent};
 use becta_domain::db;
 use becta_domain::entity::{loan, trial_offer};
 use becta_domain::lending::{self, NewOffer};
-use becta_domain::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use becta_domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use becta_domain::vocab::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -74,23 +74,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(opts: Options) -> Result<()> {
-    let admin_url = std::env::var("BECTA_BENCH_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("becta_bench_{}", Uuid::new_v4().simple());
-    let admin = db::connect(&admin_url).await?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await?;
-    let (prefix, _) = admin_url
-        .rsplit_once('/')
-        .context("the PostgreSQL URL needs a database name")?;
-    let url = format!("{prefix}/{name}");
+    let database = support::ScratchDatabase::create("becta_bench").await?;
     let dir = std::env::temp_dir().join(format!("becta-bench-{}", Uuid::new_v4().simple()));
-    let outcome = bench(&opts, &url, &dir).await;
+    let outcome = bench(&opts, &database.url, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await?;
+    database.drop_it().await?;
     outcome
 }
 

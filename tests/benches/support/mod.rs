@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use becta_domain::sea_orm::ConnectionTrait;
+
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 /// A benchmark's `main`: parse its options (exit 2 when they are wrong), run it on a
 /// multi-threaded runtime, and report failure with its cause.
@@ -144,4 +146,52 @@ pub fn write_section(name: &str, section: &str) -> Result<()> {
     std::fs::write(&path, updated)?;
     eprintln!("results written to {}", path.display());
     Ok(())
+}
+
+/// A new PostgreSQL database for one benchmark run, on `BECTA_BENCH_POSTGRES_URL` (default the
+/// local server); dropped by [`ScratchDatabase::drop_it`]. (The search bench does not use it.)
+#[allow(dead_code)]
+pub struct ScratchDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+#[allow(dead_code)]
+impl ScratchDatabase {
+    pub async fn create(prefix: &str) -> Result<ScratchDatabase> {
+        let admin_url = std::env::var("BECTA_BENCH_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let admin = becta_domain::db::connect(&admin_url).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await?;
+        let (server, _) = admin_url
+            .rsplit_once('/')
+            .context("the PostgreSQL URL needs a database name")?;
+        let url = format!("{server}/{name}");
+        Ok(ScratchDatabase {
+            admin_url,
+            name,
+            url,
+        })
+    }
+
+    /// Drops the database, retrying for a few seconds (PostgreSQL may be coming back up).
+    pub async fn drop_it(self) -> Result<()> {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let mut last = None;
+        for _ in 0..20 {
+            match becta_domain::db::connect(&self.admin_url).await {
+                Ok(admin) => match admin.execute_unprepared(&sql).await {
+                    Ok(_) => return Ok(()),
+                    Err(e) => last = Some(anyhow::Error::from(e)),
+                },
+                Err(e) => last = Some(e.into()),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Err(last.unwrap_or_else(|| anyhow::anyhow!("could not drop {}", self.name)))
+    }
 }
