@@ -20,8 +20,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use serde_json::Value as Json;
-use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::collector::{Collector, Count, MultiCollector, SegmentCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
+use tantivy::fastfield::FacetReader;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery,
@@ -31,8 +32,8 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, Order as TOrder, ReloadPolicy, TantivyDocument,
-    Term,
+    DocAddress, DocId, Index, IndexReader, IndexWriter, Order as TOrder, ReloadPolicy, Score,
+    SegmentOrdinal, SegmentReader, TantivyDocument, Term,
 };
 
 use crate::highlight::{highlight, words};
@@ -608,21 +609,20 @@ impl Shard {
 
         let mut collectors = MultiCollector::new();
         let count = collectors.add_collector(Count);
-        let mut facet_handles = Vec::new();
+        let mut facet_fields = Vec::with_capacity(q.facets.len());
         for attr in &q.facets {
-            let name = if self.fields.keyword.contains_key(attr) {
-                format!("k_{attr}")
+            if self.fields.keyword.contains_key(attr) {
+                facet_fields.push(format!("k_{attr}"));
             } else if self.fields.boolean.contains_key(attr) {
-                format!("b_{attr}")
+                facet_fields.push(format!("b_{attr}"));
             } else {
                 return Err(SearchError::Invalid(format!(
                     "`{attr}` has no facet counts"
                 )));
-            };
-            let mut fc = FacetCollector::for_field(name);
-            fc.add_facet("/");
-            facet_handles.push((*attr, collectors.add_collector(fc)));
+            }
         }
+        let facet_handle = (!facet_fields.is_empty())
+            .then(|| collectors.add_collector(FacetCounter(facet_fields)));
         let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
         let (scored, mut fruits): (Vec<(Option<f64>, DocAddress)>, _) = match q.sort {
             Sort::Relevance => {
@@ -660,25 +660,22 @@ impl Shard {
             }
         };
         let total_hits = count.extract(&mut fruits) as u64;
-        let facets = facet_handles
-            .into_iter()
-            .map(|(attr, handle)| {
-                let counts = handle.extract(&mut fruits);
+        let counted = facet_handle
+            .map(|h| h.extract(&mut fruits))
+            .unwrap_or_default();
+        let facets = q
+            .facets
+            .iter()
+            .zip(counted)
+            .map(|(attr, counts)| {
                 let mut values: Vec<FacetCount> = counts
-                    .get("/")
+                    .into_iter()
                     .filter(|(_, n)| *n > 0)
-                    .map(|(f, n)| FacetCount {
-                        value: f
-                            .to_path()
-                            .last()
-                            .map(|s| (*s).to_owned())
-                            .unwrap_or_default(),
-                        count: n,
-                    })
+                    .map(|(value, count)| FacetCount { value, count })
                     .collect();
                 values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
                 FacetDistribution {
-                    field: attr.to_owned(),
+                    field: (*attr).to_owned(),
                     values,
                 }
             })
@@ -728,6 +725,94 @@ impl Shard {
             facets,
             processing_time_ms: started.elapsed().as_millis() as u64,
         })
+    }
+}
+
+/// Counts the values of several facet fields in one pass over the matching documents: per
+/// segment an array indexed by facet ordinal per field, turned into values at harvest. (One
+/// tantivy `FacetCollector` per attribute would walk the matches once per attribute.) Every
+/// facet here is one level deep (`/value`), so ordinals need no collapsing.
+struct FacetCounter(Vec<String>);
+
+/// Per requested field, in order: value to count.
+type FacetFruit = Vec<HashMap<String, u64>>;
+
+struct SegmentFacetCounter {
+    readers: Vec<FacetReader>,
+    counts: Vec<Vec<u64>>,
+}
+
+impl Collector for FacetCounter {
+    type Fruit = FacetFruit;
+    type Child = SegmentFacetCounter;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentFacetCounter> {
+        let readers = self
+            .0
+            .iter()
+            .map(|f| segment.facet_reader(f))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let counts = readers.iter().map(|r| vec![0; r.num_facets()]).collect();
+        Ok(SegmentFacetCounter { readers, counts })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<FacetFruit>) -> tantivy::Result<FacetFruit> {
+        let mut merged: FacetFruit = vec![HashMap::new(); self.0.len()];
+        for segment in segments {
+            for (into, from) in merged.iter_mut().zip(segment) {
+                for (value, n) in from {
+                    *into.entry(value).or_default() += n;
+                }
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for SegmentFacetCounter {
+    type Fruit = FacetFruit;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        for (reader, counts) in self.readers.iter().zip(self.counts.iter_mut()) {
+            let mut previous = u64::MAX;
+            for ord in reader.facet_ords(doc) {
+                // A value listed twice in one document counts once.
+                if ord != previous
+                    && let Some(c) = counts.get_mut(ord as usize)
+                {
+                    *c += 1;
+                }
+                previous = ord;
+            }
+        }
+    }
+
+    fn harvest(self) -> FacetFruit {
+        let mut facet = Facet::root();
+        self.readers
+            .iter()
+            .zip(self.counts)
+            .map(|(reader, counts)| {
+                counts
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, n)| *n > 0)
+                    .filter_map(|(ord, n)| {
+                        reader.facet_from_ord(ord as u64, &mut facet).ok()?;
+                        let value = facet.to_path().last().map(|v| (*v).to_owned())?;
+                        Some((value, n))
+                    })
+                    .collect()
+            })
+            .collect()
     }
 }
 

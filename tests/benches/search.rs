@@ -12,6 +12,10 @@
 //! run on the engine in-process, and freshness (commit to searchable). Every response body is
 //! checked for errors. Results replace the search section of BENCHMARKS.md.
 
+/// The allocator the `becta` binary runs with, so the in-process server measures as it serves.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
