@@ -617,3 +617,84 @@ async fn a_suppliers_edit_of_an_approved_listing_keeps_its_search_document_in_st
     );
     Ok(())
 }
+
+const PRODUCT_FIELDS: &str = "id name summary pricePence priceDisplay dpiaAvailable
+  supplier { id name } categories { slug name } subjects keyStages platforms badges";
+const DEAL_FIELDS: &str =
+    "id title reference howToBuy provider { id name } categories { slug name }
+  eligiblePhases eligibleOrganisationTypes lots { number title suppliers { id name } }";
+
+#[tokio::test]
+async fn hits_show_what_the_record_pages_show_and_only_what_is_public_now() -> Result<()> {
+    // Hits are built from the records stored in the index, not joined to the database: every
+    // field a buyer sees on a hit must equal the record's own page.
+    let app = spawn_seeded_app().await?;
+    app.wait_for_search().await?;
+    let q = format!(
+        "{{ searchProducts(first: 50) {{ hits {{ product {{ {PRODUCT_FIELDS} }} }} }}
+           searchDeals(first: 50) {{ hits {{ deal {{ {DEAL_FIELDS} }} }} }} }}"
+    );
+    let found = app.data(&q, json!({})).await?;
+    let products = found["searchProducts"]["hits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let deals = found["searchDeals"]["hits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(products.len() > 5 && deals.len() > 5, "{found}");
+    for hit in products {
+        let id = &hit["product"]["id"];
+        let page = app
+            .data(
+                &format!("query($id: ID!) {{ product(id: $id) {{ {PRODUCT_FIELDS} }} }}"),
+                json!({ "id": id }),
+            )
+            .await?;
+        assert_eq!(hit["product"], page["product"], "product {id}");
+    }
+    for hit in deals {
+        let id = &hit["deal"]["id"];
+        let page = app
+            .data(
+                &format!("query($id: ID!) {{ deal(id: $id) {{ {DEAL_FIELDS} }} }}"),
+                json!({ "id": id }),
+            )
+            .await?;
+        assert_eq!(hit["deal"], page["deal"], "deal {id}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_withdrawn_product_leaves_search_at_once_even_while_the_index_is_behind() -> Result<()> {
+    let app = spawn_app_with(false, &[("BECTA_INDEXER", "false")]).await?;
+    let f = fixture::load(&app.db).await?;
+    Worker::new(app.db.clone(), app.search.clone())
+        .drain()
+        .await?;
+    let found = app.data(SEARCH, json!({ "q": "safeguard" })).await?;
+    assert_eq!(hit_names(&found["searchProducts"]), ["Beta Safeguard"]);
+
+    // No indexer runs: the index still holds the product, the database no longer shows it.
+    let tx = db::begin_write(&app.db).await?;
+    products::set_status(&tx, f.products["Beta Safeguard"], ProductStatus::Withdrawn).await?;
+    db::commit(tx).await?;
+    let engine = app
+        .search
+        .search(Kind::Products, &SearchQuery::new("safeguard"))
+        .await?;
+    assert_eq!(engine.hits.len(), 1, "the index is behind");
+    // The hit carries the record it is shown from.
+    let record: becta_domain::search::ProductRecord =
+        serde_json::from_str(engine.hits[0].record.as_deref().unwrap_or_default())?;
+    assert_eq!(record.product.name, "Beta Safeguard");
+    let gone = app.data(SEARCH, json!({ "q": "safeguard" })).await?;
+    assert_eq!(
+        hit_names(&gone["searchProducts"]),
+        Vec::<String>::new(),
+        "{gone}"
+    );
+    Ok(())
+}

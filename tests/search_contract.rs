@@ -38,6 +38,7 @@ fn product(
         published_at: 1_700_000_000 + i64::from(id),
         updated_at: 1_700_000_000,
         version: 10,
+        record: None,
     }
 }
 
@@ -118,6 +119,7 @@ fn deal(id: u8, title: &str, summary: &str, ends_on_days: i64) -> DealDocument {
         dfe_endorsed: true,
         updated_at: 1_700_000_000,
         version: 1,
+        record: None,
     }
 }
 
@@ -136,6 +138,7 @@ fn query(text: &str, filters: Vec<Filter>) -> SearchQuery {
 }
 
 async fn contract(engine: Engine) -> Result<()> {
+    let engine = &engine;
     engine.prepare().await?;
     engine.health().await?;
     engine.upsert(Documents::Products(products())).await?;
@@ -368,6 +371,142 @@ async fn contract(engine: Engine) -> Result<()> {
             .await?),
         [1]
     );
+
+    facet_counts_over_a_large_catalogue(&engine).await
+}
+
+/// A catalogue of `n` generated products whose facet values vary with their number.
+fn catalogue(n: usize) -> Vec<ProductDocument> {
+    const STAGES: &[&str] = &["eyfs", "ks1", "ks2", "ks3", "ks4", "ks5"];
+    const BADGES: &[&str] = &[
+        "data_protection",
+        "cyber_security",
+        "accessibility",
+        "safeguarding",
+    ];
+    const CATEGORIES: &[&str] = &["assessment", "curriculum_content", "mis", "safeguarding"];
+    (0..n)
+        .map(|i| {
+            let pick = |values: &[&str], every: &[usize]| -> Vec<String> {
+                values
+                    .iter()
+                    .zip(every)
+                    .filter(|(_, k)| i % **k == 0)
+                    .map(|(v, _)| (*v).to_owned())
+                    .collect()
+            };
+            let word = if i % 3 == 0 { "Zebrafish" } else { "Tracker" };
+            let mut p = product(
+                0,
+                &format!("{word} {i}"),
+                "Generated",
+                &[],
+                (i % 50) as i64 * 100,
+                &[],
+            );
+            p.id = format!("00000000-0000-7000-8000-{i:012}");
+            p.key_stages = pick(STAGES, &[7, 2, 3, 5, 4, 11]);
+            p.badges = pick(BADGES, &[2, 3, 5, 13]);
+            p.categories = vec![CATEGORIES[i % CATEGORIES.len()].to_owned()];
+            p.trial_available = i % 4 == 0;
+            p
+        })
+        .collect()
+}
+
+/// Facet counts computed from the documents a query matches.
+fn expected_facets(docs: &[&ProductDocument]) -> Vec<(String, Vec<(String, u64)>)> {
+    let count = |values: &dyn Fn(&ProductDocument) -> Vec<String>| {
+        let mut counts = std::collections::BTreeMap::<String, u64>::new();
+        for d in docs {
+            for v in values(d) {
+                *counts.entry(v).or_default() += 1;
+            }
+        }
+        counts.into_iter().collect::<Vec<_>>()
+    };
+    vec![
+        ("key_stages".into(), count(&|d| d.key_stages.clone())),
+        ("badges".into(), count(&|d| d.badges.clone())),
+        ("categories".into(), count(&|d| d.categories.clone())),
+        (
+            "trial_available".into(),
+            count(&|d| vec![d.trial_available.to_string()]),
+        ),
+    ]
+}
+
+/// Facet counts over broad and narrow matches of a catalogue spread over several segments (with
+/// replaced documents) equal the counts of the matching documents themselves.
+async fn facet_counts_over_a_large_catalogue(engine: &Engine) -> Result<()> {
+    let mut docs = catalogue(1500);
+    engine
+        .rebuild(Documents::Products(docs[..1200].to_vec()))
+        .await?;
+    engine
+        .upsert(Documents::Products(docs[1200..].to_vec()))
+        .await?;
+    // Replace some documents with new versions that change their facet values.
+    for d in docs.iter_mut().step_by(7) {
+        d.version += 1;
+        d.badges = vec!["accessibility".into()];
+        d.trial_available = !d.trial_available;
+    }
+    let changed: Vec<_> = docs.iter().step_by(7).cloned().collect();
+    engine.upsert(Documents::Products(changed)).await?;
+    assert_eq!(engine.count(Kind::Products).await?, 1500);
+
+    let cases: Vec<(&str, Vec<Filter>, Box<dyn Fn(&ProductDocument) -> bool>)> = vec![
+        ("", vec![], Box::new(|_| true)),
+        (
+            "",
+            vec![Filter::AnyOf("key_stages", vec!["ks2".into()])],
+            Box::new(|d| d.key_stages.iter().any(|k| k == "ks2")),
+        ),
+        (
+            "zebrafish",
+            vec![],
+            Box::new(|d| d.name.starts_with("Zebrafish")),
+        ),
+        (
+            "",
+            vec![
+                Filter::AllOf(
+                    "badges",
+                    vec!["data_protection".into(), "cyber_security".into()],
+                ),
+                Filter::Range("price_pence", None, Some(900.0)),
+            ],
+            Box::new(|d| {
+                ["data_protection", "cyber_security"]
+                    .iter()
+                    .all(|b| d.badges.iter().any(|x| x == b))
+                    && d.price_pence <= 900
+            }),
+        ),
+    ];
+    for (text, filters, matches) in cases {
+        let mut q = query(text, filters.clone());
+        q.limit = 5;
+        q.facets = vec!["key_stages", "badges", "categories", "trial_available"];
+        let r = engine.search(Kind::Products, &q).await?;
+        let matching: Vec<&ProductDocument> = docs.iter().filter(|d| matches(d)).collect();
+        assert_eq!(r.total_hits, matching.len() as u64, "{text:?} {filters:?}");
+        let got: Vec<(String, Vec<(String, u64)>)> = r
+            .facets
+            .iter()
+            .map(|f| {
+                let mut values: Vec<_> = f
+                    .values
+                    .iter()
+                    .map(|v| (v.value.clone(), v.count))
+                    .collect();
+                values.sort();
+                (f.field.clone(), values)
+            })
+            .collect();
+        assert_eq!(got, expected_facets(&matching), "{text:?} {filters:?}");
+    }
     Ok(())
 }
 

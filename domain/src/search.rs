@@ -4,16 +4,20 @@
 //!
 //! Attribute names here are the names filters, facets and sorts use in every engine.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Result;
+use crate::catalogue::deals::Eligibility;
+use crate::catalogue::products::ProductFacets;
 use crate::catalogue::{deals, organisations, products};
-use crate::entity::{deal, product, product_rating, trial_offer};
+use crate::entity::{
+    category, deal, lot, organisation, product, product_rating, provider, trial_offer,
+};
 use crate::vocab::{DealStatus, ProductStatus};
 
 /// Which index a document belongs to.
@@ -77,6 +81,36 @@ pub struct ProductDocument {
     pub updated_at: i64,
     /// Grows with every change of the record; an engine never replaces a document by an older one.
     pub version: i64,
+    /// What a hit shows, stored beside the searched attributes (never searched, filtered or
+    /// counted), so results need no trip back to the database for their fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<ProductRecord>,
+}
+
+/// A public product as its search hit shows it: the row and the rows its nested fields are
+/// resolved from, as they were when the document was built.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductRecord {
+    pub product: product::Model,
+    pub supplier: Option<organisation::Model>,
+    pub categories: Vec<category::Model>,
+    pub facets: ProductFacets,
+}
+
+/// A public deal as its search hit shows it (see [`ProductRecord`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealRecord {
+    pub deal: deal::Model,
+    pub provider: Option<provider::Model>,
+    pub categories: Vec<category::Model>,
+    pub eligibility: Eligibility,
+    pub lots: Vec<LotRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LotRecord {
+    pub lot: lot::Model,
+    pub suppliers: Vec<organisation::Model>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +146,9 @@ pub struct DealDocument {
     pub dfe_endorsed: bool,
     pub updated_at: i64,
     pub version: i64,
+    /// What a hit shows (see [`ProductDocument::record`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<DealRecord>,
 }
 
 /// Days since the Unix epoch.
@@ -159,6 +196,13 @@ pub async fn product_documents(
         .map(|p| {
             let cats = categories.remove(&p.id).unwrap_or_default();
             let f = facets.remove(&p.id).unwrap_or_default();
+            let supplier = suppliers.get(&p.supplier_id).cloned();
+            let record = ProductRecord {
+                product: p.clone(),
+                supplier: supplier.clone(),
+                categories: cats.clone(),
+                facets: f.clone(),
+            };
             let rating = ratings.get(&p.id);
             let (count, sum) = rating
                 .map(|r| (r.review_count, r.rating_sum))
@@ -166,10 +210,7 @@ pub async fn product_documents(
             ProductDocument {
                 id: p.id.to_string(),
                 supplier_id: p.supplier_id.to_string(),
-                supplier_name: suppliers
-                    .get(&p.supplier_id)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
+                supplier_name: supplier.map(|s| s.name).unwrap_or_default(),
                 categories: cats.iter().map(|c| c.slug.clone()).collect(),
                 category_names: cats.into_iter().map(|c| c.name).collect(),
                 subjects: f.subjects,
@@ -193,6 +234,7 @@ pub async fn product_documents(
                 price_pence: p.price_pence,
                 hosting_location: p.hosting_location,
                 cyber_essentials: p.cyber_essentials,
+                record: Some(record),
             }
         })
         .collect())
@@ -218,21 +260,30 @@ pub async fn deal_documents(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<V
             let cats = categories.remove(&d.id).unwrap_or_default();
             let e = eligibility.remove(&d.id).unwrap_or_default();
             let provider = providers.get(&d.provider_id);
-            let lots: Vec<LotDocument> = lots
+            let lot_records: Vec<LotRecord> = lots
                 .remove(&d.id)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|l| LotDocument {
-                    number: l.number,
-                    suppliers: lot_suppliers
-                        .remove(&l.id)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|s| s.name)
-                        .collect(),
-                    title: l.title,
+                .map(|l| LotRecord {
+                    suppliers: lot_suppliers.remove(&l.id).unwrap_or_default(),
+                    lot: l,
                 })
                 .collect();
+            let lots: Vec<LotDocument> = lot_records
+                .iter()
+                .map(|l| LotDocument {
+                    number: l.lot.number,
+                    suppliers: l.suppliers.iter().map(|s| s.name.clone()).collect(),
+                    title: l.lot.title.clone(),
+                })
+                .collect();
+            let record = DealRecord {
+                deal: d.clone(),
+                provider: provider.cloned(),
+                categories: cats.clone(),
+                eligibility: e.clone(),
+                lots: lot_records,
+            };
             let mut supplier_names: Vec<String> =
                 lots.iter().flat_map(|l| l.suppliers.clone()).collect();
             supplier_names.sort();
@@ -260,6 +311,7 @@ pub async fn deal_documents(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<V
                 route_to_market: d.route_to_market,
                 typical_savings: d.typical_savings,
                 dfe_endorsed: d.dfe_endorsed,
+                record: Some(record),
             }
         })
         .collect())
@@ -277,6 +329,36 @@ pub async fn public_products(
         .await?
         .into_iter()
         .map(|p| (p.id, p))
+        .collect())
+}
+
+/// Which of `ids` are public products (one query of ids only): search hits built from their
+/// stored records show only what the database shows as public now.
+pub async fn public_product_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashSet<Uuid>> {
+    Ok(product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::Id.is_in(ids.iter().copied()))
+        .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Which of `ids` are public deals (one query of ids only), as [`public_product_ids`].
+pub async fn public_deal_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashSet<Uuid>> {
+    Ok(deal::Entity::find()
+        .select_only()
+        .column(deal::Column::Id)
+        .filter(deal::Column::Id.is_in(ids.iter().copied()))
+        .filter(deal::Column::Status.eq(DealStatus::Published.code()))
+        .filter(deal::Column::EndsOn.gte(deals::today()))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
         .collect())
 }
 

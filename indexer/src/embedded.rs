@@ -23,6 +23,7 @@ use serde_json::Value as Json;
 use tantivy::collector::{Collector, Count, MultiCollector, SegmentCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::fastfield::FacetReader;
+use tantivy::index::SegmentId;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery,
@@ -46,7 +47,7 @@ use crate::{
 const WRITER_MEMORY: usize = 50_000_000;
 /// Bump when the tantivy schema changes: an index of another version is rebuilt empty and
 /// refilled from the database (the server does so at start, see `needs_refill`).
-const SCHEMA_VERSION: &str = "3";
+const SCHEMA_VERSION: &str = "4";
 
 fn internal(e: impl std::fmt::Display) -> SearchError {
     SearchError::Internal(e.to_string())
@@ -69,6 +70,8 @@ struct Fields {
     version: Field,
     /// The document's [`crate::digest`], for `becta index --check`.
     digest: Field,
+    /// The document's `record` (what a hit shows) as JSON: stored, not indexed.
+    record: Field,
     /// Searchable text fields with their boosts, in priority order (stemmed words).
     text: Vec<(&'static str, Field, f32)>,
     /// The same text unstemmed, one per `text` field: typos and prefixes are matched against
@@ -84,6 +87,7 @@ fn schema(kind: Kind) -> (Schema, Fields) {
     let id = b.add_text_field("id", STRING | STORED);
     let version = b.add_i64_field("version", STORED | FAST);
     let digest = b.add_u64_field("digest", STORED);
+    let record = b.add_text_field("record", STORED);
     let searchable = settings::searchable(kind);
     let raw = searchable
         .iter()
@@ -154,6 +158,7 @@ fn schema(kind: Kind) -> (Schema, Fields) {
             id,
             version,
             digest,
+            record,
             text,
             raw,
             keyword,
@@ -190,6 +195,9 @@ fn to_tantivy(fields: &Fields, doc: &Json) -> SearchResult<(String, i64, Tantivy
     t.add_text(fields.id, &id);
     t.add_i64(fields.version, version);
     t.add_u64(fields.digest, crate::digest(doc));
+    if let Some(record) = doc.get("record").filter(|r| !r.is_null()) {
+        t.add_text(fields.record, record.to_string());
+    }
     for ((attr, field, _), raw) in fields.text.iter().zip(&fields.raw) {
         for s in strings(doc.get(*attr)) {
             t.add_text(*field, &s);
@@ -226,6 +234,8 @@ struct Shard {
     reset: bool,
     /// The folder's identity when opened: a reader reopens when a rebuild swaps another in.
     folder: Option<FolderId>,
+    /// Per segment, which documents hold each facet value (for facet counts).
+    value_bits: Arc<ValueBitsCache>,
 }
 
 /// Device and inode of a folder (unix); a rename swaps another folder in under the same path.
@@ -298,6 +308,7 @@ impl Shard {
             fields,
             reset,
             folder: None,
+            value_bits: Arc::default(),
         })
     }
 
@@ -328,6 +339,7 @@ impl Shard {
             fields,
             reset: false,
             folder,
+            value_bits: Arc::default(),
         })
     }
 
@@ -621,8 +633,17 @@ impl Shard {
                 )));
             }
         }
-        let facet_handle = (!facet_fields.is_empty())
-            .then(|| collectors.add_collector(FacetCounter(facet_fields)));
+        let facet_handle = (!facet_fields.is_empty()).then(|| {
+            collectors.add_collector(FacetCounter {
+                fields: facet_fields,
+                cache: self.value_bits.clone(),
+                live: searcher
+                    .segment_readers()
+                    .iter()
+                    .map(SegmentReader::segment_id)
+                    .collect(),
+            })
+        });
         let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
         let (scored, mut fruits): (Vec<(Option<f64>, DocAddress)>, _) = match q.sort {
             Sort::Relevance => {
@@ -713,10 +734,15 @@ impl Shard {
                 }
             }
             let score = score.map(|s| if max_score > 0.0 { s / max_score } else { 0.0 });
+            let record = doc
+                .get_first(self.fields.record)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
             hits.push(Hit {
                 id,
                 score,
                 highlights,
+                record,
             });
         }
         Ok(SearchResults {
@@ -728,18 +754,78 @@ impl Shard {
     }
 }
 
-/// Counts the values of several facet fields in one pass over the matching documents: per
-/// segment an array indexed by facet ordinal per field, turned into values at harvest. (One
-/// tantivy `FacetCollector` per attribute would walk the matches once per attribute.) Every
-/// facet here is one level deep (`/value`), so ordinals need no collapsing.
-struct FacetCounter(Vec<String>);
+/// Counts the values of several facet fields over the matching documents. The collector marks
+/// each match in a bitset of the segment; at harvest, a field's counts are the popcounts of
+/// that bitset ANDed with one cached bitset per value (which documents hold it), so a broad
+/// query costs a few thousand word operations per value instead of a column read per match.
+/// Few matches (or a field with very many values) are counted from the facet column per match.
+/// Every facet here is one level deep (`/value`), so ordinals need no collapsing.
+struct FacetCounter {
+    fields: Vec<String>,
+    cache: Arc<ValueBitsCache>,
+    /// The searcher's segments: cached bitsets of other (merged away) segments are dropped.
+    live: Vec<SegmentId>,
+}
 
 /// Per requested field, in order: value to count.
 type FacetFruit = Vec<HashMap<String, u64>>;
 
+/// Below this many matches in a segment, counting from the column is cheaper than popcounts.
+const BITSET_MIN_MATCHES: u64 = 256;
+/// A field with more values than this is counted from the column (its bitsets would be large).
+const BITSET_MAX_VALUES: usize = 512;
+
+/// Which documents of a segment hold each value of one facet field: a bitset per ordinal.
+struct ValueBits(Vec<Vec<u64>>);
+
+impl ValueBits {
+    fn build(reader: &FacetReader, max_doc: DocId) -> ValueBits {
+        let words = (max_doc as usize).div_ceil(64);
+        let mut bits = vec![vec![0u64; words]; reader.num_facets()];
+        for doc in 0..max_doc {
+            for ord in reader.facet_ords(doc) {
+                if let Some(word) = bits
+                    .get_mut(ord as usize)
+                    .and_then(|b| b.get_mut(doc as usize / 64))
+                {
+                    *word |= 1 << (doc % 64);
+                }
+            }
+        }
+        ValueBits(bits)
+    }
+}
+
+/// Value bitsets by segment and facet field, built on first use. Segments never change once
+/// written, so an entry stays right for as long as its segment lives.
+#[derive(Default)]
+struct ValueBitsCache(Mutex<HashMap<(SegmentId, String), Arc<ValueBits>>>);
+
+impl ValueBitsCache {
+    fn get_or_build(
+        &self,
+        segment: &SegmentReader,
+        field: &str,
+        reader: &FacetReader,
+        live: &[SegmentId],
+    ) -> Option<Arc<ValueBits>> {
+        let mut map = self.0.lock().ok()?;
+        let key = (segment.segment_id(), field.to_owned());
+        if let Some(bits) = map.get(&key) {
+            return Some(bits.clone());
+        }
+        map.retain(|(id, _), _| live.contains(id));
+        let bits = Arc::new(ValueBits::build(reader, segment.max_doc()));
+        map.insert(key, bits.clone());
+        Some(bits)
+    }
+}
+
 struct SegmentFacetCounter {
     readers: Vec<FacetReader>,
-    counts: Vec<Vec<u64>>,
+    bits: Vec<Option<Arc<ValueBits>>>,
+    matches: Vec<u64>,
+    matched: u64,
 }
 
 impl Collector for FacetCounter {
@@ -752,12 +838,26 @@ impl Collector for FacetCounter {
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentFacetCounter> {
         let readers = self
-            .0
+            .fields
             .iter()
             .map(|f| segment.facet_reader(f))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let counts = readers.iter().map(|r| vec![0; r.num_facets()]).collect();
-        Ok(SegmentFacetCounter { readers, counts })
+        let bits = self
+            .fields
+            .iter()
+            .zip(&readers)
+            .map(|(field, reader)| {
+                (reader.num_facets() <= BITSET_MAX_VALUES)
+                    .then(|| self.cache.get_or_build(segment, field, reader, &self.live))
+                    .flatten()
+            })
+            .collect();
+        Ok(SegmentFacetCounter {
+            readers,
+            bits,
+            matches: vec![0; (segment.max_doc() as usize).div_ceil(64)],
+            matched: 0,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -765,7 +865,7 @@ impl Collector for FacetCounter {
     }
 
     fn merge_fruits(&self, segments: Vec<FacetFruit>) -> tantivy::Result<FacetFruit> {
-        let mut merged: FacetFruit = vec![HashMap::new(); self.0.len()];
+        let mut merged: FacetFruit = vec![HashMap::new(); self.fields.len()];
         for segment in segments {
             for (into, from) in merged.iter_mut().zip(segment) {
                 for (value, n) in from {
@@ -777,11 +877,41 @@ impl Collector for FacetCounter {
     }
 }
 
-impl SegmentCollector for SegmentFacetCounter {
-    type Fruit = FacetFruit;
+impl SegmentFacetCounter {
+    /// The matching documents, in order.
+    fn matched_docs(&self) -> impl Iterator<Item = DocId> + '_ {
+        self.matches.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros();
+                    rest &= rest - 1;
+                    (w as u32) * 64 + bit
+                })
+            })
+        })
+    }
 
-    fn collect(&mut self, doc: DocId, _: Score) {
-        for (reader, counts) in self.readers.iter().zip(self.counts.iter_mut()) {
+    /// Counts by facet ordinal of one field.
+    fn count(&self, field: usize, reader: &FacetReader) -> Vec<u64> {
+        if let Some(bits) = self.bits[field]
+            .as_ref()
+            .filter(|_| self.matched >= BITSET_MIN_MATCHES)
+        {
+            return bits
+                .0
+                .iter()
+                .map(|value| {
+                    value
+                        .iter()
+                        .zip(&self.matches)
+                        .map(|(a, b)| u64::from((a & b).count_ones()))
+                        .sum()
+                })
+                .collect();
+        }
+        let mut counts = vec![0; reader.num_facets()];
+        for doc in self.matched_docs() {
             let mut previous = u64::MAX;
             for ord in reader.facet_ords(doc) {
                 // A value listed twice in one document counts once.
@@ -793,15 +923,27 @@ impl SegmentCollector for SegmentFacetCounter {
                 previous = ord;
             }
         }
+        counts
+    }
+}
+
+impl SegmentCollector for SegmentFacetCounter {
+    type Fruit = FacetFruit;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let Some(word) = self.matches.get_mut(doc as usize / 64) {
+            *word |= 1 << (doc % 64);
+            self.matched += 1;
+        }
     }
 
     fn harvest(self) -> FacetFruit {
         let mut facet = Facet::root();
         self.readers
             .iter()
-            .zip(self.counts)
-            .map(|(reader, counts)| {
-                counts
+            .enumerate()
+            .map(|(i, reader)| {
+                self.count(i, reader)
                     .into_iter()
                     .enumerate()
                     .filter(|(_, n)| *n > 0)

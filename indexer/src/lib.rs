@@ -156,6 +156,8 @@ pub struct Hit {
     /// attribute.
     pub score: Option<f64>,
     pub highlights: Vec<Highlight>,
+    /// The document's stored `record` as JSON (what the hit shows), when it has one.
+    pub record: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -327,7 +327,7 @@ impl SearchEngine for MeiliEngine {
             .with_limit(q.limit)
             .with_offset(q.offset)
             .with_show_ranking_score(true)
-            .with_attributes_to_retrieve(Selectors::Some(&["id"]))
+            .with_attributes_to_retrieve(Selectors::Some(&["id", "record"]))
             .with_attributes_to_highlight(Selectors::Some(highlighted(kind)))
             .with_highlight_pre_tag("<em>")
             .with_highlight_post_tag("</em>");
@@ -376,6 +376,11 @@ impl SearchEngine for MeiliEngine {
                         None
                     },
                     highlights,
+                    record: h
+                        .result
+                        .get("record")
+                        .filter(|r| !r.is_null())
+                        .map(Json::to_string),
                 }
             })
             .collect();

@@ -194,7 +194,7 @@ pub async fn categories_of(
     .await
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Eligibility {
     pub org_types: Vec<EstablishmentType>,
     pub phases: Vec<Phase>,

@@ -175,7 +175,7 @@ pub async fn categories_of(
 }
 
 /// Facets (subjects, key stages, platforms, badges) of each product: one query for all ids.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProductFacets {
     pub subjects: Vec<String>,
     pub key_stages: Vec<KeyStage>,

@@ -1,6 +1,6 @@
 //! Search results: hits with their records, highlights and scores, facet counts and timing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::{Context, SimpleObject};
 use becta_domain::search as docs;
@@ -9,6 +9,10 @@ use uuid::Uuid;
 
 use super::{Deal, Product};
 use crate::graphql::error::GqlResult;
+use crate::graphql::loaders::{
+    DealCategories, DealEligibility, DealLots, LotSuppliers, OrgId, ProductCategories,
+    ProductFacetsOf, ProviderId, RequestLoader,
+};
 use crate::graphql::prefetch;
 use crate::state::AppState;
 
@@ -134,45 +138,78 @@ pub const DEAL_FACETS: &[(&str, &str, bool)] = &[
     ("dfe_endorsed", "dfeEndorsed", false),
 ];
 
-fn ids(results: &SearchResults) -> Vec<Uuid> {
-    results
-        .hits
-        .iter()
-        .filter_map(|h| Uuid::parse_str(&h.id).ok())
-        .collect()
+/// A hit's record, when the engine stored one this program can read.
+fn record<R: serde::de::DeserializeOwned>(hit: &becta_indexer::Hit) -> Option<R> {
+    serde_json::from_str(hit.record.as_deref()?).ok()
 }
 
-/// Engine hits paired with their public rows, in the engine's order. A hit the database no
-/// longer shows as public (the index is a moment behind) is left out.
+fn hit_id(hit: &becta_indexer::Hit) -> Option<Uuid> {
+    Uuid::parse_str(&hit.id).ok()
+}
+
+/// Engine hits with their rows, in the engine's order, keeping only what the database shows as
+/// public now (`public`; the index can be a moment behind). A hit's row comes from its stored
+/// record, else from `rows` (looked up in the database for hits without one).
 fn pair_hits<R>(
     hits: Vec<becta_indexer::Hit>,
+    mut records: HashMap<Uuid, R>,
     mut rows: HashMap<Uuid, R>,
+    public: &HashSet<Uuid>,
 ) -> Vec<(R, Option<f64>, Vec<Highlight>)> {
     hits.into_iter()
         .filter_map(|h| {
-            let row = rows.remove(&Uuid::parse_str(&h.id).ok()?)?;
+            let id = hit_id(&h).filter(|id| public.contains(id))?;
+            let row = records.remove(&id).or_else(|| rows.remove(&id))?;
             Some((row, h.score, highlights(h.highlights)))
         })
         .collect()
 }
 
-/// Joins engine hits to the public products in the database (one query) and prefetches what
-/// the query selects of them.
+/// Search hits as products: fields from the records stored in the index, which also fill the
+/// request's loader cache (supplier, categories, facets), so the page costs one query (which
+/// hits are public now). Hits without a record are joined to the database as before.
 pub async fn product_results(
     ctx: &Context<'_>,
     results: SearchResults,
     node: async_graphql::Lookahead<'_>,
 ) -> async_graphql::Result<ProductSearchResults> {
     let state = ctx.data::<AppState>()?;
-    let rows = docs::public_products(&state.db, &ids(&results))
-        .await
-        .gql()?;
-    let paired = pair_hits(results.hits, rows);
-    let ordered: Vec<_> = paired.iter().map(|(row, _, _)| row.clone()).collect();
-    prefetch::products(ctx, node, &ordered).await?;
+    let loader = ctx.data::<RequestLoader>()?;
+    let ids: Vec<Uuid> = results.hits.iter().filter_map(hit_id).collect();
+    let public = docs::public_product_ids(&state.db, &ids).await.gql()?;
+    let mut records = HashMap::new();
+    let (mut suppliers, mut categories, mut product_facets) = (vec![], vec![], vec![]);
+    let mut missing = vec![];
+    for hit in &results.hits {
+        let Some(id) = hit_id(hit).filter(|id| public.contains(id)) else {
+            continue;
+        };
+        match record::<docs::ProductRecord>(hit) {
+            Some(r) => {
+                if let Some(s) = r.supplier {
+                    suppliers.push((OrgId(s.id), s));
+                }
+                categories.push((ProductCategories(id), r.categories));
+                product_facets.push((ProductFacetsOf(id), r.facets));
+                records.insert(id, r.product);
+            }
+            None => missing.push(id),
+        }
+    }
+    loader.feed_many(suppliers).await;
+    loader.feed_many(categories).await;
+    loader.feed_many(product_facets).await;
+    let rows = if missing.is_empty() {
+        HashMap::new()
+    } else {
+        let rows = docs::public_products(&state.db, &missing).await.gql()?;
+        let fetched: Vec<_> = rows.values().cloned().collect();
+        prefetch::products(ctx, node, &fetched).await?;
+        rows
+    };
     Ok(ProductSearchResults {
         total_hits: results.total_hits,
-        hits: paired
+        hits: pair_hits(results.hits, records, rows, &public)
             .into_iter()
             .map(|(row, score, highlights)| ProductHit {
                 product: Product(row),
@@ -185,20 +222,59 @@ pub async fn product_results(
     })
 }
 
-/// As [`product_results`], for deals.
+/// As [`product_results`], for deals (provider, categories, eligibility, lots and their
+/// suppliers from the records).
 pub async fn deal_results(
     ctx: &Context<'_>,
     results: SearchResults,
     node: async_graphql::Lookahead<'_>,
 ) -> async_graphql::Result<DealSearchResults> {
     let state = ctx.data::<AppState>()?;
-    let rows = docs::public_deals(&state.db, &ids(&results)).await.gql()?;
-    let paired = pair_hits(results.hits, rows);
-    let ordered: Vec<_> = paired.iter().map(|(row, _, _)| row.clone()).collect();
-    prefetch::deals(ctx, node, &ordered).await?;
+    let loader = ctx.data::<RequestLoader>()?;
+    let ids: Vec<Uuid> = results.hits.iter().filter_map(hit_id).collect();
+    let public = docs::public_deal_ids(&state.db, &ids).await.gql()?;
+    let mut records = HashMap::new();
+    let (mut providers, mut categories, mut eligibility) = (vec![], vec![], vec![]);
+    let (mut lots, mut lot_suppliers) = (vec![], vec![]);
+    let mut missing = vec![];
+    for hit in &results.hits {
+        let Some(id) = hit_id(hit).filter(|id| public.contains(id)) else {
+            continue;
+        };
+        match record::<docs::DealRecord>(hit) {
+            Some(r) => {
+                if let Some(p) = r.provider {
+                    providers.push((ProviderId(p.id), p));
+                }
+                categories.push((DealCategories(id), r.categories));
+                eligibility.push((DealEligibility(id), r.eligibility));
+                let mut deal_lots = Vec::with_capacity(r.lots.len());
+                for l in r.lots {
+                    lot_suppliers.push((LotSuppliers(l.lot.id), l.suppliers));
+                    deal_lots.push(l.lot);
+                }
+                lots.push((DealLots(id), deal_lots));
+                records.insert(id, r.deal);
+            }
+            None => missing.push(id),
+        }
+    }
+    loader.feed_many(providers).await;
+    loader.feed_many(categories).await;
+    loader.feed_many(eligibility).await;
+    loader.feed_many(lots).await;
+    loader.feed_many(lot_suppliers).await;
+    let rows = if missing.is_empty() {
+        HashMap::new()
+    } else {
+        let rows = docs::public_deals(&state.db, &missing).await.gql()?;
+        let fetched: Vec<_> = rows.values().cloned().collect();
+        prefetch::deals(ctx, node, &fetched).await?;
+        rows
+    };
     Ok(DealSearchResults {
         total_hits: results.total_hits,
-        hits: paired
+        hits: pair_hits(results.hits, records, rows, &public)
             .into_iter()
             .map(|(row, score, highlights)| DealHit {
                 deal: Deal(row),
