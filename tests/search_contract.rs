@@ -372,7 +372,7 @@ async fn contract(engine: Engine) -> Result<()> {
         [1]
     );
 
-    facet_counts_over_a_large_catalogue(&engine).await
+    facet_counts_over_a_large_catalogue(engine).await
 }
 
 /// A catalogue of `n` generated products whose facet values vary with their number.
@@ -456,7 +456,8 @@ async fn facet_counts_over_a_large_catalogue(engine: &Engine) -> Result<()> {
     engine.upsert(Documents::Products(changed)).await?;
     assert_eq!(engine.count(Kind::Products).await?, 1500);
 
-    let cases: Vec<(&str, Vec<Filter>, Box<dyn Fn(&ProductDocument) -> bool>)> = vec![
+    type Matches = Box<dyn Fn(&ProductDocument) -> bool>;
+    let cases: Vec<(&str, Vec<Filter>, Matches)> = vec![
         ("", vec![], Box::new(|_| true)),
         (
             "",

@@ -126,6 +126,34 @@ fn workload() -> Vec<(Option<&'static str>, ProductSearchFilter, ProductSort)> {
     ]
 }
 
+/// A workload query in words, e.g. `"chromebook"` or `(no text) KS3, badges, price, by rating`.
+fn label(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> String {
+    let (text, f, sort) = q;
+    let mut parts = vec![text.map_or("(no text)".to_owned(), |t| format!("`{t}`"))];
+    if f.key_stages.is_some() {
+        parts.push("key stage".into());
+    }
+    if f.platforms.is_some() {
+        parts.push("platform".into());
+    }
+    if f.categories.is_some() {
+        parts.push("category".into());
+    }
+    if f.badges.is_some() {
+        parts.push("badge".into());
+    }
+    if f.max_price_pence.is_some() {
+        parts.push("max price".into());
+    }
+    match sort {
+        ProductSort::Relevance => {}
+        ProductSort::Rating => parts.push("by rating".into()),
+        ProductSort::PriceLowToHigh | ProductSort::PriceHighToLow => parts.push("by price".into()),
+        ProductSort::Newest => parts.push("newest first".into()),
+    }
+    parts.join(", ")
+}
+
 fn graphql_body(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> Value {
     let (text, f, sort) = q;
     let filter = json!({
@@ -290,6 +318,21 @@ async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
     for b in bodies.iter() {
         let v: Value = client.post(&url).json(b).send().await?.json().await?;
         anyhow::ensure!(v.get("errors").is_none(), "warm-up failed: {v}");
+    }
+    // Each query alone on the engine: which queries cost what.
+    for (w, query) in workload().iter().zip(queries.iter()) {
+        let mut one = Latencies::default();
+        let mut hits = 0;
+        for _ in 0..30 {
+            let t = Instant::now();
+            hits = engine.search(Kind::Products, query).await?.total_hits;
+            one.0.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        rows.push((
+            format!("engine, one query at a time: {}", label(w)),
+            format!("p50 {:.1} ms, {hits} hits", one.pct(50.0)),
+            String::new(),
+        ));
     }
     for clients in [1usize, 16, 64] {
         let (c, u, b) = (client.clone(), url.clone(), bodies.clone());
