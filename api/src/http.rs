@@ -345,6 +345,32 @@ pub struct RunningServer {
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
+/// Accepts TCP connections with Nagle's algorithm off: an answer goes out as soon as it is
+/// written, never held back waiting for the client's acknowledgement of an earlier segment.
+struct NoDelay(poem::listener::TcpAcceptor);
+
+impl Acceptor for NoDelay {
+    type Io = tokio::net::TcpStream;
+
+    fn local_addr(&self) -> Vec<poem::web::LocalAddr> {
+        self.0.local_addr()
+    }
+
+    async fn accept(
+        &mut self,
+    ) -> std::io::Result<(
+        Self::Io,
+        poem::web::LocalAddr,
+        poem::web::RemoteAddr,
+        poem::http::uri::Scheme,
+    )> {
+        let accepted = self.0.accept().await?;
+        // A socket that refuses the option still serves, only with Nagle's delays.
+        let _ = accepted.0.set_nodelay(true);
+        Ok(accepted)
+    }
+}
+
 /// Binds `listen` (port 0 picks a free port) and serves in the background.
 pub async fn start(
     listen: SocketAddr,
@@ -352,9 +378,11 @@ pub async fn start(
     limits: Limits,
     rate: RateLimits,
 ) -> anyhow::Result<RunningServer> {
-    let acceptor = TcpListener::bind(listen.to_string())
-        .into_acceptor()
-        .await?;
+    let acceptor = NoDelay(
+        TcpListener::bind(listen.to_string())
+            .into_acceptor()
+            .await?,
+    );
     let addr = acceptor
         .local_addr()
         .first()

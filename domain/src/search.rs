@@ -332,33 +332,41 @@ pub async fn public_products(
         .collect())
 }
 
-/// Which of `ids` are public products (one query of ids only): search hits built from their
-/// stored records show only what the database shows as public now.
+/// Which of `ids` are public products (one primary-key query): search hits built from their
+/// stored records show only what the database shows as public now. The status is compared
+/// here, not in SQL, so the planner always looks the ids up by key (with the status in the
+/// condition, SQLite may walk the whole status index instead, which covers both columns).
 pub async fn public_product_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashSet<Uuid>> {
+    let approved = ProductStatus::Approved.code();
     Ok(product::Entity::find()
         .select_only()
         .column(product::Column::Id)
+        .column(product::Column::Status)
         .filter(product::Column::Id.is_in(ids.iter().copied()))
-        .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
-        .into_tuple::<Uuid>()
+        .into_tuple::<(Uuid, String)>()
         .all(db)
         .await?
         .into_iter()
+        .filter(|(_, status)| status == approved)
+        .map(|(id, _)| id)
         .collect())
 }
 
-/// Which of `ids` are public deals (one query of ids only), as [`public_product_ids`].
+/// Which of `ids` are public deals (published, not yet ended), as [`public_product_ids`].
 pub async fn public_deal_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashSet<Uuid>> {
+    let (published, today) = (DealStatus::Published.code(), deals::today());
     Ok(deal::Entity::find()
         .select_only()
         .column(deal::Column::Id)
+        .column(deal::Column::Status)
+        .column(deal::Column::EndsOn)
         .filter(deal::Column::Id.is_in(ids.iter().copied()))
-        .filter(deal::Column::Status.eq(DealStatus::Published.code()))
-        .filter(deal::Column::EndsOn.gte(deals::today()))
-        .into_tuple::<Uuid>()
+        .into_tuple::<(Uuid, String, NaiveDate)>()
         .all(db)
         .await?
         .into_iter()
+        .filter(|(_, status, ends_on)| status == published && *ends_on >= today)
+        .map(|(id, _, _)| id)
         .collect())
 }
 

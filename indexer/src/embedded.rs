@@ -965,6 +965,9 @@ pub struct EmbeddedEngine {
     deals: RwLock<Arc<Shard>>,
     /// Another process holds the writer: this one reads.
     read_only: bool,
+    /// Searches running at once, at most one per core: more would only share the cores, so
+    /// every query in a burst would take as long as the slowest. Others wait their turn.
+    searching: tokio::sync::Semaphore,
 }
 
 impl EmbeddedEngine {
@@ -999,6 +1002,9 @@ impl EmbeddedEngine {
         Ok(EmbeddedEngine {
             root,
             read_only: products.writer.is_none(),
+            searching: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            ),
             products: RwLock::new(Arc::new(products)),
             deals: RwLock::new(Arc::new(deals)),
         })
@@ -1081,6 +1087,11 @@ impl SearchEngine for EmbeddedEngine {
 
     async fn search(&self, kind: Kind, query: &SearchQuery) -> SearchResult<SearchResults> {
         let query = query.clone();
+        let _turn = self
+            .searching
+            .acquire()
+            .await
+            .map_err(|_| internal("search queue closed"))?;
         self.blocking(kind, move |s| s.search(&query)).await
     }
 

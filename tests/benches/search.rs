@@ -335,6 +335,8 @@ async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
         ));
     }
     for clients in [1usize, 16, 64] {
+        // A mark for profilers attaching to one phase.
+        eprintln!("measuring {clients} client(s) through POST /graphql");
         let (c, u, b) = (client.clone(), url.clone(), bodies.clone());
         let (mut api, api_rps, api_errors) = load(clients, opts.seconds, move |i| {
             let (c, u, body) = (c.clone(), u.clone(), b[i % b.len()].clone());
