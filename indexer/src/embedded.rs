@@ -25,8 +25,8 @@ use tantivy::directory::MmapDirectory;
 use tantivy::fastfield::FacetReader;
 use tantivy::index::SegmentId;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, ConstScoreQuery, DfaWrapper,
+    EnableScoring, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, Weight,
 };
 use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
@@ -221,6 +221,31 @@ fn to_tantivy(fields: &Fields, doc: &Json) -> SearchResult<(String, i64, Tantivy
         }
     }
     Ok((id, version, t))
+}
+
+/// Terms of one field accepted by a typo (or prefix) automaton built once for a query word and
+/// shared by the word's clauses on every field (tantivy's `FuzzyTermQuery` builds its own).
+#[derive(Clone)]
+struct SharedAutomaton {
+    field: Field,
+    automaton: Arc<DfaWrapper>,
+}
+
+impl std::fmt::Debug for SharedAutomaton {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedAutomaton")
+            .field("field", &self.field)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Query for SharedAutomaton {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::<DfaWrapper>::new(
+            self.field,
+            self.automaton.clone(),
+        )))
+    }
 }
 
 /// One kind's index, its reader and (in the process that writes it) its writer.
@@ -443,10 +468,29 @@ impl Shard {
         Ok(terms)
     }
 
-    /// A query word in every searchable field: exact (stemmed), within the typo budget, and as
-    /// a prefix when it is the last word being typed.
+    /// A query word in every searchable field: exact (stemmed), and within the typo budget of
+    /// the word as written; the last word being typed also matches as a prefix (within the
+    /// same budget, as Meilisearch does). Each typo automaton is built once per word and shared
+    /// by every field.
     fn word_query(&self, word: &str, is_last: bool) -> SearchResult<Box<dyn Query>> {
         let budget = typo_budget(word.chars().count());
+        let prefix = is_last && word.len() >= 2;
+        let automata: Vec<Arc<DfaWrapper>> = match self.fields.raw.first() {
+            Some(raw) if prefix || budget > 0 => self
+                .text_terms(*raw, word)?
+                .into_iter()
+                .map(|term| {
+                    let q = if prefix {
+                        FuzzyTermQuery::new_prefix(term, budget, true)
+                    } else {
+                        FuzzyTermQuery::new(term, budget, true)
+                    };
+                    q.automaton().map(Arc::new).map_err(internal)
+                })
+                .collect::<SearchResult<_>>()?,
+            _ => vec![],
+        };
+        let typo_boost = if prefix { 0.6 } else { 0.5 };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for ((_, field, boost), raw) in self.fields.text.iter().zip(&self.fields.raw) {
             for term in self.text_terms(*field, word)? {
@@ -458,21 +502,17 @@ impl Shard {
                     )),
                 ));
             }
-            for term in self.text_terms(*raw, word)? {
-                if budget > 0 {
-                    let fuzzy = FuzzyTermQuery::new(term.clone(), budget, true);
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.5)),
-                    ));
-                }
-                if is_last && word.len() >= 2 {
-                    let prefix = FuzzyTermQuery::new_prefix(term, 0, true);
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(prefix), boost * 0.6)),
-                    ));
-                }
+            for automaton in &automata {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(SharedAutomaton {
+                            field: *raw,
+                            automaton: automaton.clone(),
+                        }),
+                        boost * typo_boost,
+                    )),
+                ));
             }
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
