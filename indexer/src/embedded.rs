@@ -1005,8 +1005,9 @@ pub struct EmbeddedEngine {
     deals: RwLock<Arc<Shard>>,
     /// Another process holds the writer: this one reads.
     read_only: bool,
-    /// Searches running at once, at most one per core: more would only share the cores, so
-    /// every query in a burst would take as long as the slowest. Others wait their turn.
+    /// Searches running at once: two per core, so a core has the next search ready while a
+    /// finished one hands its answer back, but no more (a burst of searches sharing the cores
+    /// would each take as long as the slowest). Others wait their turn, in order.
     searching: tokio::sync::Semaphore,
 }
 
@@ -1043,7 +1044,7 @@ impl EmbeddedEngine {
             root,
             read_only: products.writer.is_none(),
             searching: tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, usize::from),
+                2 * std::thread::available_parallelism().map_or(2, usize::from),
             ),
             products: RwLock::new(Arc::new(products)),
             deals: RwLock::new(Arc::new(deals)),
