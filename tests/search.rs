@@ -644,25 +644,19 @@ async fn hits_show_what_the_record_pages_show_and_only_what_is_public_now() -> R
         .cloned()
         .unwrap_or_default();
     assert!(products.len() > 5 && deals.len() > 5, "{found}");
-    for hit in products {
-        let id = &hit["product"]["id"];
+    let hits = products
+        .into_iter()
+        .map(|h| ("product", PRODUCT_FIELDS, h))
+        .chain(deals.into_iter().map(|h| ("deal", DEAL_FIELDS, h)));
+    for (kind, fields, hit) in hits {
+        let id = &hit[kind]["id"];
         let page = app
             .data(
-                &format!("query($id: ID!) {{ product(id: $id) {{ {PRODUCT_FIELDS} }} }}"),
+                &format!("query($id: ID!) {{ {kind}(id: $id) {{ {fields} }} }}"),
                 json!({ "id": id }),
             )
             .await?;
-        assert_eq!(hit["product"], page["product"], "product {id}");
-    }
-    for hit in deals {
-        let id = &hit["deal"]["id"];
-        let page = app
-            .data(
-                &format!("query($id: ID!) {{ deal(id: $id) {{ {DEAL_FIELDS} }} }}"),
-                json!({ "id": id }),
-            )
-            .await?;
-        assert_eq!(hit["deal"], page["deal"], "deal {id}");
+        assert_eq!(hit[kind], page[kind], "{kind} {id}");
     }
     Ok(())
 }

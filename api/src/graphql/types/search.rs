@@ -147,6 +147,25 @@ fn hit_id(hit: &becta_indexer::Hit) -> Option<Uuid> {
     Uuid::parse_str(&hit.id).ok()
 }
 
+/// The records of the hits that are `public`, in the engine's order, and the ids of public hits
+/// without a readable record (to be looked up in the database instead).
+fn public_records<R: serde::de::DeserializeOwned>(
+    hits: &[becta_indexer::Hit],
+    public: &HashSet<Uuid>,
+) -> (Vec<(Uuid, R)>, Vec<Uuid>) {
+    let (mut records, mut missing) = (vec![], vec![]);
+    for hit in hits {
+        let Some(id) = hit_id(hit).filter(|id| public.contains(id)) else {
+            continue;
+        };
+        match record::<R>(hit) {
+            Some(r) => records.push((id, r)),
+            None => missing.push(id),
+        }
+    }
+    (records, missing)
+}
+
 /// Engine hits with their rows, in the engine's order, keeping only what the database shows as
 /// public now (`public`; the index can be a moment behind). A hit's row comes from its stored
 /// record, else from `rows` (looked up in the database for hits without one).
@@ -177,24 +196,16 @@ pub async fn product_results(
     let loader = ctx.data::<RequestLoader>()?;
     let ids: Vec<Uuid> = results.hits.iter().filter_map(hit_id).collect();
     let public = docs::public_product_ids(&state.db, &ids).await.gql()?;
-    let mut records = HashMap::new();
+    let (found, missing) = public_records::<docs::ProductRecord>(&results.hits, &public);
+    let mut records = HashMap::with_capacity(found.len());
     let (mut suppliers, mut categories, mut product_facets) = (vec![], vec![], vec![]);
-    let mut missing = vec![];
-    for hit in &results.hits {
-        let Some(id) = hit_id(hit).filter(|id| public.contains(id)) else {
-            continue;
-        };
-        match record::<docs::ProductRecord>(hit) {
-            Some(r) => {
-                if let Some(s) = r.supplier {
-                    suppliers.push((OrgId(s.id), s));
-                }
-                categories.push((ProductCategories(id), r.categories));
-                product_facets.push((ProductFacetsOf(id), r.facets));
-                records.insert(id, r.product);
-            }
-            None => missing.push(id),
+    for (id, r) in found {
+        if let Some(s) = r.supplier {
+            suppliers.push((OrgId(s.id), s));
         }
+        categories.push((ProductCategories(id), r.categories));
+        product_facets.push((ProductFacetsOf(id), r.facets));
+        records.insert(id, r.product);
     }
     loader.feed_many(suppliers).await;
     loader.feed_many(categories).await;
@@ -233,31 +244,23 @@ pub async fn deal_results(
     let loader = ctx.data::<RequestLoader>()?;
     let ids: Vec<Uuid> = results.hits.iter().filter_map(hit_id).collect();
     let public = docs::public_deal_ids(&state.db, &ids).await.gql()?;
-    let mut records = HashMap::new();
+    let (found, missing) = public_records::<docs::DealRecord>(&results.hits, &public);
+    let mut records = HashMap::with_capacity(found.len());
     let (mut providers, mut categories, mut eligibility) = (vec![], vec![], vec![]);
     let (mut lots, mut lot_suppliers) = (vec![], vec![]);
-    let mut missing = vec![];
-    for hit in &results.hits {
-        let Some(id) = hit_id(hit).filter(|id| public.contains(id)) else {
-            continue;
-        };
-        match record::<docs::DealRecord>(hit) {
-            Some(r) => {
-                if let Some(p) = r.provider {
-                    providers.push((ProviderId(p.id), p));
-                }
-                categories.push((DealCategories(id), r.categories));
-                eligibility.push((DealEligibility(id), r.eligibility));
-                let mut deal_lots = Vec::with_capacity(r.lots.len());
-                for l in r.lots {
-                    lot_suppliers.push((LotSuppliers(l.lot.id), l.suppliers));
-                    deal_lots.push(l.lot);
-                }
-                lots.push((DealLots(id), deal_lots));
-                records.insert(id, r.deal);
-            }
-            None => missing.push(id),
+    for (id, r) in found {
+        if let Some(p) = r.provider {
+            providers.push((ProviderId(p.id), p));
         }
+        categories.push((DealCategories(id), r.categories));
+        eligibility.push((DealEligibility(id), r.eligibility));
+        let mut deal_lots = Vec::with_capacity(r.lots.len());
+        for l in r.lots {
+            lot_suppliers.push((LotSuppliers(l.lot.id), l.suppliers));
+            deal_lots.push(l.lot);
+        }
+        lots.push((DealLots(id), deal_lots));
+        records.insert(id, r.deal);
     }
     loader.feed_many(providers).await;
     loader.feed_many(categories).await;
