@@ -94,15 +94,17 @@ pub struct Cost {
 /// Root fields that run a search.
 const SEARCH_FIELDS: &[&str] = &["search", "searchProducts", "searchDeals"];
 
-/// Counts what a request asks for. A query that does not parse costs nothing here: the schema
-/// refuses it with a proper error.
-pub fn cost_of(req: &async_graphql::Request) -> Cost {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+/// Counts what a request asks for (parsing it, if not parsed yet, and keeping the document for
+/// execution). A query that does not parse costs nothing here: the schema refuses it with a
+/// proper error.
+pub fn cost_of(req: &mut async_graphql::Request) -> Cost {
+    let operation_name = req.operation_name.clone();
+    let Ok(doc) = req.parsed_query() else {
         return Cost::default();
     };
     let ops: Vec<_> = match &doc.operations {
         DocumentOperations::Single(op) => vec![&op.node],
-        DocumentOperations::Multiple(map) => match &req.operation_name {
+        DocumentOperations::Multiple(map) => match &operation_name {
             Some(name) => map
                 .iter()
                 .filter(|(n, _)| n.as_str() == name)
@@ -114,7 +116,7 @@ pub fn cost_of(req: &async_graphql::Request) -> Cost {
     let mut cost = Cost::default();
     for op in ops {
         let mut names = Vec::new();
-        root_fields(&doc, &op.selection_set.node, &mut names, &mut Vec::new());
+        root_fields(doc, &op.selection_set.node, &mut names, &mut Vec::new());
         match op.ty {
             OperationType::Mutation => cost.mutations += names.len() as u32,
             OperationType::Query => {
@@ -199,7 +201,7 @@ mod tests {
     use super::*;
 
     fn cost(query: &str) -> Cost {
-        cost_of(&async_graphql::Request::new(query))
+        cost_of(&mut async_graphql::Request::new(query))
     }
 
     #[test]

@@ -23,6 +23,7 @@ use tracing::Instrument;
 use crate::admission::{self, Cost, Refusal};
 use crate::config::{Limits, RateLimits};
 use crate::exports;
+use crate::graphql::documents::DocumentCache;
 use crate::graphql::error::ensure_codes;
 use crate::graphql::loaders::DbLoader;
 use crate::graphql::{BectaSchema, schema};
@@ -40,6 +41,7 @@ pub(crate) struct Http {
     limits: Limits,
     rate: RateLimits,
     limiter: std::sync::Arc<RateLimiter>,
+    documents: std::sync::Arc<DocumentCache>,
 }
 
 pub(crate) fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
@@ -75,7 +77,7 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         BatchRequest::Single(_) => Kind::Single,
         BatchRequest::Batch(_) => Kind::Batch,
     };
-    let requests = match batch {
+    let mut requests = match batch {
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(v) if v.is_empty() => {
             return error_body(
@@ -95,8 +97,11 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     };
     let single = matches!(batch_kind, Kind::Single);
     let request_id = req.extensions().get::<RequestId>().cloned();
+    for r in &mut requests {
+        http.documents.prepare(r);
+    }
     let cost = requests
-        .iter()
+        .iter_mut()
         .map(admission::cost_of)
         .fold(Cost::default(), |a, c| Cost {
             mutations: a.mutations + c.mutations,
@@ -325,6 +330,7 @@ pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoin
         limits,
         rate,
         limiter: Default::default(),
+        documents: Default::default(),
     };
     Route::new()
         .at("/graphql", get(graphiql).post(graphql_post))

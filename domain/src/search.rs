@@ -7,11 +7,12 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::Result;
 use crate::catalogue::deals::Eligibility;
 use crate::catalogue::products::ProductFacets;
 use crate::catalogue::{deals, organisations, products};
@@ -19,6 +20,7 @@ use crate::entity::{
     category, deal, lot, organisation, product, product_rating, provider, trial_offer,
 };
 use crate::vocab::{DealStatus, ProductStatus};
+use crate::{Result, db};
 
 /// Which index a document belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -332,20 +334,42 @@ pub async fn public_products(
         .collect())
 }
 
-/// Which of `ids` are public products (one primary-key query): search hits built from their
-/// stored records show only what the database shows as public now. The status is compared
-/// here, not in SQL, so the planner always looks the ids up by key (with the status in the
-/// condition, SQLite may walk the whole status index instead, which covers both columns).
+/// Which of `ids` are public products (one query): search hits built from their stored
+/// records show only what the database shows as public now. The ids are looked up in the
+/// `(id, status)` index, which answers without reading product rows; on SQLite the query names
+/// it, because without planner statistics SQLite would take the primary key's index and read
+/// every row. The status is compared here, not in SQL, so no planner walks the status index.
 pub async fn public_product_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
     let approved = ProductStatus::Approved.code();
-    Ok(product::Entity::find()
-        .select_only()
-        .column(product::Column::Id)
-        .column(product::Column::Status)
-        .filter(product::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple::<(Uuid, String)>()
-        .all(db)
+    let rows: Vec<(Uuid, String)> = if db::is_postgres(db) {
+        product::Entity::find()
+            .select_only()
+            .column(product::Column::Id)
+            .column(product::Column::Status)
+            .filter(product::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?
+    } else {
+        let marks = vec!["?"; ids.len()].join(", ");
+        let sql = format!(
+            "SELECT id, status FROM products INDEXED BY ix_products_id_status WHERE id IN ({marks})"
+        );
+        let values = ids.iter().map(|id| (*id).into());
+        db.query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            sql,
+            values,
+        ))
         .await?
+        .iter()
+        .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "status")?)))
+        .collect::<Result<_>>()?
+    };
+    Ok(rows
         .into_iter()
         .filter(|(_, status)| status == approved)
         .map(|(id, _)| id)

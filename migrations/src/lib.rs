@@ -12,6 +12,7 @@ mod m20261123_000002_review_moderation;
 mod m20261123_000003_advice_cases;
 mod m20261123_000004_shortlists;
 mod m20261123_000005_orders;
+mod m20261123_000006_visibility_index;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_advice_cases::Migration),
             Box::new(m20261123_000004_shortlists::Migration),
             Box::new(m20261123_000005_orders::Migration),
+            Box::new(m20261123_000006_visibility_index::Migration),
         ]
     }
 }

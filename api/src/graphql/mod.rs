@@ -2,6 +2,7 @@
 //! HTTP wiring, so `becta schema` and the tests see exactly what the server serves.
 
 pub mod auth;
+pub mod documents;
 pub mod error;
 pub mod loaders;
 pub mod mutation;
