@@ -6,11 +6,13 @@ use anyhow::Result;
 use becta_domain::catalogue::products;
 use becta_domain::db;
 use becta_domain::entity::{product, product_category, product_facet, search_outbox};
+use becta_domain::outbox;
 use becta_domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use becta_domain::vocab::ProductStatus;
 use becta_indexer::worker::Worker;
 use becta_indexer::{Kind, SearchQuery};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::common::fixture::{self, PUBLIC_PRODUCTS};
 use crate::common::outage::Switch;
@@ -690,5 +692,52 @@ async fn a_withdrawn_product_leaves_search_at_once_even_while_the_index_is_behin
         Vec::<String>::new(),
         "{gone}"
     );
+    Ok(())
+}
+
+/// The server remembers which products are public between searches and reads again only what
+/// the outbox shows changed. Changes made through another pool (as another process sharing the
+/// database would) show at the next search: one at a time, and a burst of more changes than it
+/// lists (it then forgets everything).
+#[tokio::test]
+async fn status_changes_from_another_connection_show_at_the_next_search() -> Result<()> {
+    let app = spawn_app_with(false, &[("BECTA_INDEXER", "false")]).await?;
+    let f = fixture::load(&app.db).await?;
+    Worker::new(app.db.clone(), app.search.clone())
+        .drain()
+        .await?;
+    let other = db::connect(&app.database_url).await?;
+    let id = f.products["Beta Safeguard"];
+    let shown = |v: &Value| hit_names(&v["searchProducts"]) == ["Beta Safeguard"];
+    assert!(shown(&app.data(SEARCH, json!({ "q": "safeguard" })).await?));
+
+    // No indexer runs, so the index keeps the product throughout: only the database changes.
+    for (status, burst, visible) in [
+        (ProductStatus::Withdrawn, 0, false),
+        (ProductStatus::Approved, 0, true),
+        (ProductStatus::Withdrawn, 1_500, false),
+        (ProductStatus::Approved, 1_500, true),
+    ] {
+        let tx = db::begin_write(&other).await?;
+        let unrelated: Vec<Uuid> = (0..burst).map(|_| Uuid::new_v4()).collect();
+        outbox::enqueue_many(
+            &tx,
+            outbox::EntityType::Product,
+            &unrelated,
+            outbox::Op::Upsert,
+        )
+        .await?;
+        products::set_status(&tx, id, status).await?;
+        db::commit(tx).await?;
+        let found = app.data(SEARCH, json!({ "q": "safeguard" })).await?;
+        assert_eq!(
+            shown(&found),
+            visible,
+            "after {status:?} with {burst} other changes: {found}"
+        );
+        // And again, from what the server now remembers.
+        let again = app.data(SEARCH, json!({ "q": "safeguard" })).await?;
+        assert_eq!(shown(&again), visible, "{again}");
+    }
     Ok(())
 }

@@ -155,6 +155,7 @@ pub async fn start(
         auth,
         payments,
         search_stale_after: config.search_stale_after,
+        visibility: Default::default(),
     };
     let server = http::start(
         config.listen,

@@ -18,4 +18,6 @@ pub struct AppState {
     pub payments: Option<Arc<Gateway>>,
     /// Readiness calls search degraded when a change has waited this long in the outbox.
     pub search_stale_after: std::time::Duration,
+    /// Which products are public, remembered between searches until the outbox shows a change.
+    pub visibility: Arc<becta_domain::visibility::ProductVisibility>,
 }

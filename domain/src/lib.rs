@@ -20,6 +20,7 @@ pub mod search;
 pub mod shortlists;
 pub mod validate;
 pub mod vetting;
+pub mod visibility;
 pub mod vocab;
 
 pub use error::{Error, Result};

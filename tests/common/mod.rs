@@ -30,6 +30,8 @@ pub struct TestApp {
     pub auth: Arc<Authenticator>,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// Where `db` points, for a test that needs a second pool (as another process would).
+    pub database_url: String,
     /// The search engine the server uses.
     pub search: Engine,
     queries: Arc<AtomicUsize>,
@@ -175,6 +177,7 @@ pub async fn spawn_app_with_engine(
         url: format!("http://{}", service.addr()),
         client: reqwest::Client::new(),
         db,
+        database_url,
         search,
         queries,
         service: Some(service),

@@ -195,7 +195,7 @@ pub async fn product_results(
     let state = ctx.data::<AppState>()?;
     let loader = ctx.data::<RequestLoader>()?;
     let ids: Vec<Uuid> = results.hits.iter().filter_map(hit_id).collect();
-    let public = docs::public_product_ids(&state.db, &ids).await.gql()?;
+    let public = state.visibility.public_ids(&state.db, &ids).await.gql()?;
     let (found, missing) = public_records::<docs::ProductRecord>(&results.hits, &public);
     let mut records = HashMap::with_capacity(found.len());
     let (mut suppliers, mut categories, mut product_facets) = (vec![], vec![], vec![]);
