@@ -136,10 +136,15 @@ impl Worker {
         }
     }
 
+    /// Rows due now, in the order of the pending index `(available_at, id)`, so each poll reads
+    /// only the rows it takes. (Ordered by id alone, SQLite walked the whole table, processed
+    /// rows included, on every poll: 9 ms at 100,000 rows, twenty times a second.) Documents are
+    /// rebuilt from the database as it is now, so the order does not decide what the index holds.
     fn pending(&self) -> becta_domain::sea_orm::Select<search_outbox::Entity> {
         search_outbox::Entity::find()
             .filter(search_outbox::Column::ProcessedAt.is_null())
             .filter(search_outbox::Column::AvailableAt.lte(Utc::now()))
+            .order_by_asc(search_outbox::Column::AvailableAt)
             .order_by_asc(search_outbox::Column::Id)
             .limit(self.batch)
     }
@@ -316,22 +321,30 @@ pub async fn purge_processed(db: &DatabaseConnection, age: chrono::Duration) -> 
 
 /// Pending outbox rows and the age of the oldest.
 pub async fn lag(db: &impl ConnectionTrait) -> WorkerResult<Lag> {
-    let pending = search_outbox::Entity::find()
-        .filter(search_outbox::Column::ProcessedAt.is_null())
-        .order_by_asc(search_outbox::Column::Id)
-        .limit(1)
-        .one(db)
+    // Only pending rows, through the pending index. SQLite is told to use it: with statistics
+    // taken while many rows were pending (after a bulk load), it would scan the whole table.
+    let backend = db.get_database_backend();
+    let index = if backend == DbBackend::Sqlite {
+        " INDEXED BY ix_search_outbox_pending"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM search_outbox{index} \
+         WHERE processed_at IS NULL"
+    );
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
         .await?;
-    let count = becta_domain::sea_orm::PaginatorTrait::count(
-        search_outbox::Entity::find().filter(search_outbox::Column::ProcessedAt.is_null()),
-        db,
-    )
-    .await?;
-    let oldest = pending
-        .map(|r| (Utc::now() - r.created_at).num_milliseconds().max(0) as f64 / 1000.0)
+    let (count, oldest): (i64, Option<chrono::DateTime<Utc>>) = match row {
+        Some(row) => (row.try_get("", "pending")?, row.try_get("", "oldest")?),
+        None => (0, None),
+    };
+    let oldest = oldest
+        .map(|at| (Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0)
         .unwrap_or(0.0);
     Ok(Lag {
-        pending: count,
+        pending: count.max(0) as u64,
         oldest_pending_seconds: oldest,
     })
 }
