@@ -7,10 +7,11 @@
 //! ```
 //!
 //! It loads the sample dataset plus N generated products, times the outbox worker applying what
-//! the load queued, rebuilds the embedded index (bulk indexing throughput), starts the real server with its outbox worker, then measures search
-//! latency through `POST /graphql` at 1, 16 and 64 concurrent clients beside the same queries
-//! run on the engine in-process, and freshness (commit to searchable). Every response body is
-//! checked for errors. Results replace the search section of BENCHMARKS.md.
+//! the load queued, rebuilds the embedded index (bulk indexing throughput), starts the real
+//! server with its outbox worker, then measures search latency through `POST /graphql` at 1, 16
+//! and 64 concurrent clients beside the same queries run on the engine in-process, and freshness
+//! (commit to searchable). Every response body is checked for errors. Results replace the search
+//! section of BENCHMARKS.md.
 
 /// The allocator the `becta` binary runs with, so the in-process server measures as it serves.
 #[global_allocator]
