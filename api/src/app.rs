@@ -156,6 +156,7 @@ pub async fn start(
         payments,
         search_stale_after: config.search_stale_after,
         visibility: Default::default(),
+        product_records: Default::default(),
     };
     let server = http::start(
         config.listen,

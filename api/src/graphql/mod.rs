@@ -8,6 +8,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod prefetch;
 pub mod query;
+pub mod records;
 pub mod types;
 
 use async_graphql::{EmptySubscription, Schema};
@@ -19,6 +20,7 @@ pub type BectaSchema = Schema<query::Query, mutation::Mutation, EmptySubscriptio
 
 /// The schema with its limits; `state` is absent only when printing the SDL.
 pub fn schema(state: Option<AppState>, limits: &Limits) -> BectaSchema {
+    // No extensions: `types::plain` answers plain data without per-field extension hooks.
     let mut builder = Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),

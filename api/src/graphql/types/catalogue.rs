@@ -1,19 +1,24 @@
 //! Catalogue types: deals with their lots, products, suppliers, providers, categories.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::parser::types::SelectionSet;
+use async_graphql::resolver_utils::enum_value;
+use async_graphql::{Context, EnumType, ID, InputObject, Object, ScalarType, Value};
 use becta_domain::Error;
 use becta_domain::catalogue::{deals, products};
 use becta_domain::entity::{category, deal, lot, organisation, product, provider};
 use becta_domain::pagination::PageArgs;
+use becta_domain::search::ProductRecord;
 use becta_domain::vocab::{
     Badge, CyberEssentials, DealStatus, EstablishmentType, HostingLocation, KeyStage, Phase,
     Platform, PricingModel, ReviewSort, RouteToMarket,
 };
 use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
 
 use super::connection::Connection;
 use super::ids::parse_id;
 use super::lending::TrialOffer;
+use super::plain::{PlainObject, plain_list, plain_object};
 use super::reviews::{RatingSummary, Review, ReviewPage};
 use crate::graphql::error::{GqlResult, to_gql};
 use crate::graphql::loaders::*;
@@ -332,6 +337,148 @@ impl Product {
             .await
             .map_err(|e| (*e).clone())?
             .unwrap_or_default())
+    }
+}
+
+/// A product as a search hit shows it: the GraphQL type `Product`, answered from memory when
+/// the selection is plain (see [`super::plain`]), else by [`Product`]'s resolvers.
+pub enum LoadedProduct {
+    /// From the hit's stored record: the row with its supplier, categories and facets.
+    Record(Arc<ProductRecord>),
+    /// Read from the database; its nested rows are in the request's loader.
+    Row(Box<Product>),
+}
+
+impl LoadedProduct {
+    fn row(&self) -> &product::Model {
+        match self {
+            LoadedProduct::Record(r) => &r.product,
+            LoadedProduct::Row(p) => &p.0,
+        }
+    }
+
+    fn record(&self) -> Option<&ProductRecord> {
+        match self {
+            LoadedProduct::Record(r) => Some(r),
+            LoadedProduct::Row(_) => None,
+        }
+    }
+}
+
+impl async_graphql::OutputType for LoadedProduct {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        Product::type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        Product::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &async_graphql::ContextSelectionSet<'_>,
+        field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+    ) -> async_graphql::ServerResult<Value> {
+        if let Some(value) = plain_object(self, &ctx.item.node) {
+            return Ok(value);
+        }
+        match self {
+            LoadedProduct::Row(p) => p.resolve(ctx, field).await,
+            LoadedProduct::Record(r) => {
+                // The general resolvers read nested rows through the loader: hand it the
+                // record's, so they cost no query.
+                if let Ok(loader) = ctx.data::<RequestLoader>() {
+                    let id = r.product.id;
+                    if let Some(s) = &r.supplier {
+                        loader.feed_one(OrgId(s.id), s.clone()).await;
+                    }
+                    loader
+                        .feed_one(ProductCategories(id), r.categories.clone())
+                        .await;
+                    loader.feed_one(ProductFacetsOf(id), r.facets.clone()).await;
+                }
+                Product(r.product.clone()).resolve(ctx, field).await
+            }
+        }
+    }
+}
+
+fn enums<T: EnumType>(values: &[T]) -> Value {
+    Value::List(values.iter().map(|v| enum_value(*v)).collect())
+}
+
+fn opt_string(s: &Option<String>) -> Value {
+    s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+}
+
+/// `Product`'s fields that are plain data, answered as its resolvers answer them (a test
+/// compares the two). Nested rows come from the record; a hit read from the database answers
+/// only the row's own fields here.
+impl PlainObject for LoadedProduct {
+    fn plain_field(&self, name: &str, selection: &SelectionSet) -> Option<Value> {
+        let p = self.row();
+        let facets = || self.record().map(|r| &r.facets);
+        Some(match name {
+            "id" => Value::String(p.id.to_string()),
+            "name" => Value::String(p.name.clone()),
+            "summary" => Value::String(p.summary.clone()),
+            "description" => Value::String(p.description.clone()),
+            "supplier" => plain_object(self.record()?.supplier.as_ref()?, selection)?,
+            "categories" => plain_list(&self.record()?.categories, selection)?,
+            "subjects" => Value::List(
+                facets()?
+                    .subjects
+                    .iter()
+                    .map(|s| Value::String(s.clone()))
+                    .collect(),
+            ),
+            "keyStages" => enums(&facets()?.key_stages),
+            "platforms" => enums(&facets()?.platforms),
+            "badges" => enums(&facets()?.badges),
+            "pricingModel" => enum_value(PricingModel::from_code(&p.pricing_model)?),
+            "pricePence" => Value::Number(p.price_pence.into()),
+            "priceDisplay" => {
+                Value::String(PricingModel::from_code(&p.pricing_model)?.display(p.price_pence))
+            }
+            "hostingLocation" => enum_value(HostingLocation::from_code(&p.hosting_location)?),
+            "cyberEssentials" => enum_value(CyberEssentials::from_code(&p.cyber_essentials)?),
+            "accessibilityStatementUrl" => opt_string(&p.accessibility_statement_url),
+            "dpiaAvailable" => Value::Boolean(p.dpia_available),
+            "ssoMicrosoft" => Value::Boolean(p.sso_microsoft),
+            "ssoGoogle" => Value::Boolean(p.sso_google),
+            "misIntegration" => Value::Boolean(p.mis_integration),
+            "website" => opt_string(&p.website),
+            "publishedAt" => p.published_at.map_or(Value::Null, |t| t.to_value()),
+            "updatedAt" => p.updated_at.to_value(),
+            "isSample" => Value::Boolean(p.is_sample),
+            _ => return None,
+        })
+    }
+}
+
+/// An organisation as the `Supplier` type shows it: its plain fields (its products and deals
+/// are looked up by the general resolvers).
+impl PlainObject for organisation::Model {
+    fn plain_field(&self, name: &str, _: &SelectionSet) -> Option<Value> {
+        Some(match name {
+            "id" => Value::String(self.id.to_string()),
+            "name" => Value::String(self.name.clone()),
+            "companiesHouseNumber" => opt_string(&self.companies_house_number),
+            "website" => opt_string(&self.website),
+            "isSample" => Value::Boolean(self.is_sample),
+            _ => return None,
+        })
+    }
+}
+
+/// A category as the `Category` type shows it.
+impl PlainObject for category::Model {
+    fn plain_field(&self, name: &str, _: &SelectionSet) -> Option<Value> {
+        Some(match name {
+            "slug" => Value::String(self.slug.clone()),
+            "name" => Value::String(self.name.clone()),
+            _ => return None,
+        })
     }
 }
 

@@ -8,6 +8,7 @@ pub mod connection;
 pub mod ids;
 pub mod lending;
 pub mod orders;
+pub mod plain;
 pub mod reviews;
 pub mod search;
 pub mod shortlists;

@@ -1,23 +1,25 @@
 //! Search results: hits with their records, highlights and scores, facet counts and timing.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use async_graphql::{Context, SimpleObject};
+use async_graphql::parser::types::SelectionSet;
+use async_graphql::{Context, ScalarType, SimpleObject, Value};
 use becta_domain::search as docs;
 use becta_indexer::{FacetDistribution, SearchResults};
 use uuid::Uuid;
 
-use super::{Deal, Product};
+use super::plain::{PlainList, PlainObject, plain_list, plain_object};
+use super::{Deal, LoadedProduct, Product};
 use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::{
-    DealCategories, DealEligibility, DealLots, LotSuppliers, OrgId, ProductCategories,
-    ProductFacetsOf, ProviderId, RequestLoader,
+    DealCategories, DealEligibility, DealLots, LotSuppliers, ProviderId, RequestLoader,
 };
 use crate::graphql::prefetch;
 use crate::state::AppState;
 
 /// A matched part of a hit's text, with the matched words in `<em>...</em>`.
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject)]
 pub struct Highlight {
     /// The attribute, e.g. `name` or `summary`.
     pub field: String,
@@ -25,7 +27,7 @@ pub struct Highlight {
 }
 
 /// How many hits hold one value of an attribute.
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject)]
 pub struct FacetValue {
     /// The value as filters take it: enum values in upper case (`KS2`), codes and slugs as they are.
     pub value: String,
@@ -33,19 +35,60 @@ pub struct FacetValue {
 }
 
 /// The values of one attribute among all hits (not only this page), most frequent first.
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject)]
 pub struct Facet {
     /// The filter it narrows, e.g. `keyStages`, `categories`, `badges`.
     pub field: String,
-    pub values: Vec<FacetValue>,
+    pub values: PlainList<FacetValue>,
+}
+
+impl PlainObject for ProductHit {
+    fn plain_field(&self, name: &str, selection: &SelectionSet) -> Option<Value> {
+        match name {
+            "product" => plain_object(&self.product, selection),
+            "score" => Some(self.score.map_or(Value::Null, |s| s.to_value())),
+            "highlights" => plain_list(&self.highlights.0, selection),
+            _ => None,
+        }
+    }
+}
+
+impl PlainObject for Highlight {
+    fn plain_field(&self, name: &str, _: &SelectionSet) -> Option<Value> {
+        match name {
+            "field" => Some(Value::String(self.field.clone())),
+            "snippet" => Some(Value::String(self.snippet.clone())),
+            _ => None,
+        }
+    }
+}
+
+impl PlainObject for FacetValue {
+    fn plain_field(&self, name: &str, _: &SelectionSet) -> Option<Value> {
+        match name {
+            "value" => Some(Value::String(self.value.clone())),
+            "count" => Some(Value::Number(self.count.into())),
+            _ => None,
+        }
+    }
+}
+
+impl PlainObject for Facet {
+    fn plain_field(&self, name: &str, selection: &SelectionSet) -> Option<Value> {
+        match name {
+            "field" => Some(Value::String(self.field.clone())),
+            "values" => plain_list(&self.values.0, selection),
+            _ => None,
+        }
+    }
 }
 
 #[derive(SimpleObject)]
 pub struct ProductHit {
-    pub product: Product,
+    pub product: LoadedProduct,
     /// Relevance within this search, 0 to 1; null when sorted by an attribute.
     pub score: Option<f64>,
-    pub highlights: Vec<Highlight>,
+    pub highlights: PlainList<Highlight>,
 }
 
 #[derive(SimpleObject)]
@@ -53,15 +96,15 @@ pub struct DealHit {
     pub deal: Deal,
     /// Relevance within this search, 0 to 1; null when sorted by an attribute.
     pub score: Option<f64>,
-    pub highlights: Vec<Highlight>,
+    pub highlights: PlainList<Highlight>,
 }
 
 #[derive(SimpleObject)]
 pub struct ProductSearchResults {
     /// Hits across all pages.
     pub total_hits: u64,
-    pub hits: Vec<ProductHit>,
-    pub facets: Vec<Facet>,
+    pub hits: PlainList<ProductHit>,
+    pub facets: PlainList<Facet>,
     /// Time the search engine took.
     pub processing_time_ms: u64,
 }
@@ -71,7 +114,7 @@ pub struct DealSearchResults {
     /// Hits across all pages.
     pub total_hits: u64,
     pub hits: Vec<DealHit>,
-    pub facets: Vec<Facet>,
+    pub facets: PlainList<Facet>,
     /// Time the search engine took.
     pub processing_time_ms: u64,
 }
@@ -84,37 +127,42 @@ pub struct CombinedSearchResults {
 }
 
 /// Facets as the API names them: attribute names become filter names, enum codes GraphQL enums.
-fn facets(found: Vec<FacetDistribution>, naming: &[(&str, &str, bool)]) -> Vec<Facet> {
-    found
-        .into_iter()
-        .filter_map(|f| {
-            let (_, name, is_enum) = naming.iter().find(|(attr, _, _)| *attr == f.field)?;
-            Some(Facet {
-                field: (*name).to_owned(),
-                values: f
-                    .values
-                    .into_iter()
-                    .map(|v| FacetValue {
-                        value: if *is_enum {
-                            v.value.to_uppercase()
-                        } else {
-                            v.value
-                        },
-                        count: v.count,
-                    })
-                    .collect(),
+fn facets(found: Vec<FacetDistribution>, naming: &[(&str, &str, bool)]) -> PlainList<Facet> {
+    PlainList(
+        found
+            .into_iter()
+            .filter_map(|f| {
+                let (_, name, is_enum) = naming.iter().find(|(attr, _, _)| *attr == f.field)?;
+                Some(Facet {
+                    field: (*name).to_owned(),
+                    values: PlainList(
+                        f.values
+                            .into_iter()
+                            .map(|v| FacetValue {
+                                value: if *is_enum {
+                                    v.value.to_uppercase()
+                                } else {
+                                    v.value
+                                },
+                                count: v.count,
+                            })
+                            .collect(),
+                    ),
+                })
             })
-        })
-        .collect()
+            .collect(),
+    )
 }
 
-fn highlights(h: Vec<becta_indexer::Highlight>) -> Vec<Highlight> {
-    h.into_iter()
-        .map(|h| Highlight {
-            field: h.field,
-            snippet: h.snippet,
-        })
-        .collect()
+fn highlights(h: Vec<becta_indexer::Highlight>) -> PlainList<Highlight> {
+    PlainList(
+        h.into_iter()
+            .map(|h| Highlight {
+                field: h.field,
+                snippet: h.snippet,
+            })
+            .collect(),
+    )
 }
 
 /// (document attribute, filter name, values are enum codes)
@@ -166,6 +214,34 @@ fn public_records<R: serde::de::DeserializeOwned>(
     (records, missing)
 }
 
+/// As [`public_records`], for products, with records parsed once and kept while the index
+/// holds the same text (see [`crate::graphql::records`]).
+fn public_products(
+    state: &AppState,
+    hits: &[becta_indexer::Hit],
+    public: &HashSet<Uuid>,
+) -> (Vec<(Uuid, Arc<docs::ProductRecord>)>, Vec<Uuid>) {
+    let (mut stored, mut missing) = (vec![], vec![]);
+    for hit in hits {
+        let Some(id) = hit_id(hit).filter(|id| public.contains(id)) else {
+            continue;
+        };
+        match hit.record.as_deref() {
+            Some(text) => stored.push((id, text)),
+            None => missing.push(id),
+        }
+    }
+    let parsed = state.product_records.get_many(&stored);
+    let mut records = Vec::with_capacity(parsed.len());
+    for ((id, _), record) in stored.iter().zip(parsed) {
+        match record {
+            Some(r) => records.push((*id, r)),
+            None => missing.push(*id),
+        }
+    }
+    (records, missing)
+}
+
 /// Engine hits with their rows, in the engine's order, keeping only what the database shows as
 /// public now (`public`; the index can be a moment behind). A hit's row comes from its stored
 /// record, else from `rows` (looked up in the database for hits without one).
@@ -174,7 +250,7 @@ fn pair_hits<R>(
     mut records: HashMap<Uuid, R>,
     mut rows: HashMap<Uuid, R>,
     public: &HashSet<Uuid>,
-) -> Vec<(R, Option<f64>, Vec<Highlight>)> {
+) -> Vec<(R, Option<f64>, PlainList<Highlight>)> {
     hits.into_iter()
         .filter_map(|h| {
             let id = hit_id(&h).filter(|id| public.contains(id))?;
@@ -184,50 +260,44 @@ fn pair_hits<R>(
         .collect()
 }
 
-/// Search hits as products: fields from the records stored in the index, which also fill the
-/// request's loader cache (supplier, categories, facets), so the page costs one query (which
-/// hits are public now). Hits without a record are joined to the database as before.
+/// Search hits as products: fields from the records stored in the index (the product with its
+/// supplier, categories and facets), so the page costs one query (which hits are public now).
+/// Hits without a record are joined to the database as before.
 pub async fn product_results(
     ctx: &Context<'_>,
     results: SearchResults,
     node: async_graphql::Lookahead<'_>,
 ) -> async_graphql::Result<ProductSearchResults> {
     let state = ctx.data::<AppState>()?;
-    let loader = ctx.data::<RequestLoader>()?;
     let ids: Vec<Uuid> = results.hits.iter().filter_map(hit_id).collect();
     let public = state.visibility.public_ids(&state.db, &ids).await.gql()?;
-    let (found, missing) = public_records::<docs::ProductRecord>(&results.hits, &public);
-    let mut records = HashMap::with_capacity(found.len());
-    let (mut suppliers, mut categories, mut product_facets) = (vec![], vec![], vec![]);
-    for (id, r) in found {
-        if let Some(s) = r.supplier {
-            suppliers.push((OrgId(s.id), s));
-        }
-        categories.push((ProductCategories(id), r.categories));
-        product_facets.push((ProductFacetsOf(id), r.facets));
-        records.insert(id, r.product);
-    }
-    loader.feed_many(suppliers).await;
-    loader.feed_many(categories).await;
-    loader.feed_many(product_facets).await;
+    let (found, missing) = public_products(state, &results.hits, &public);
+    let records: HashMap<Uuid, LoadedProduct> = found
+        .into_iter()
+        .map(|(id, r)| (id, LoadedProduct::Record(r)))
+        .collect();
     let rows = if missing.is_empty() {
         HashMap::new()
     } else {
         let rows = docs::public_products(&state.db, &missing).await.gql()?;
         let fetched: Vec<_> = rows.values().cloned().collect();
         prefetch::products(ctx, node, &fetched).await?;
-        rows
+        rows.into_iter()
+            .map(|(id, row)| (id, LoadedProduct::Row(Box::new(Product(row)))))
+            .collect()
     };
     Ok(ProductSearchResults {
         total_hits: results.total_hits,
-        hits: pair_hits(results.hits, records, rows, &public)
-            .into_iter()
-            .map(|(row, score, highlights)| ProductHit {
-                product: Product(row),
-                score,
-                highlights,
-            })
-            .collect(),
+        hits: PlainList(
+            pair_hits(results.hits, records, rows, &public)
+                .into_iter()
+                .map(|(product, score, highlights)| ProductHit {
+                    product,
+                    score,
+                    highlights,
+                })
+                .collect(),
+        ),
         facets: facets(results.facets, PRODUCT_FACETS),
         processing_time_ms: results.processing_time_ms,
     })
