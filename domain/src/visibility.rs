@@ -10,6 +10,12 @@
 //! any process sharing the database leaves results at the next search, as before, and an
 //! unchanged catalogue costs one small query per search instead of a lookup per hit.
 //!
+//! Reading the sequence is itself a round trip to SQLite's connection thread, so it is skipped
+//! while nothing can have moved it: no write has committed in this process since the last read
+//! ([`db::local_commits`]), and that read is less than [`RECHECK_AFTER`] old. A change made here
+//! shows at the next search; a change made by another process sharing the file shows within
+//! [`RECHECK_AFTER`], well inside the time the indexer takes to apply it to the index.
+//!
 //! PostgreSQL assigns sequence values before commit, so a later value can commit first; there
 //! each search reads the hits' status as before.
 
@@ -31,6 +37,8 @@ const INCREMENTAL_FOR: Duration = Duration::from_secs(60 * 60);
 const MAX_CHANGES: usize = 1_000;
 /// The most products remembered (a bulk load can make more; the rest are read per search).
 const CAPACITY: usize = 250_000;
+/// Longest a search goes on the last sequence read while this process commits nothing.
+pub const RECHECK_AFTER: Duration = Duration::from_millis(50);
 
 #[derive(Default)]
 pub struct ProductVisibility {
@@ -41,6 +49,8 @@ pub struct ProductVisibility {
 struct State {
     /// The outbox sequence the answers are valid for, and when the cache moved to it.
     valid_at: Option<(i64, Instant)>,
+    /// This process's commit count when the sequence was last read, and when it was read.
+    checked: Option<(u64, Instant)>,
     public: HashMap<Uuid, bool>,
 }
 
@@ -57,9 +67,30 @@ impl ProductVisibility {
         if db::is_postgres(db) {
             return public_product_ids(db, ids).await;
         }
-        let read_at = Instant::now();
-        let seq = outbox_sequence(db).await?;
-        self.catch_up(db, seq, read_at).await?;
+        let commits = db::local_commits();
+        let (checked, valid) = {
+            let state = self.lock();
+            (state.checked, state.valid_at.map(|(v, _)| v))
+        };
+        let seq = match valid {
+            Some(v)
+                if checked.is_some_and(|(c, at)| c == commits && at.elapsed() < RECHECK_AFTER) =>
+            {
+                v
+            }
+            _ => {
+                // `commits` is read before the sequence, so every commit it counts is in `seq`.
+                let read_at = Instant::now();
+                let seq = outbox_sequence(db).await?;
+                self.catch_up(db, seq, read_at).await?;
+                let mut state = self.lock();
+                let current = state.valid_at.is_some_and(|(valid, _)| valid >= seq);
+                if current && state.checked.is_none_or(|(c, _)| c <= commits) {
+                    state.checked = Some((commits, read_at));
+                }
+                seq
+            }
+        };
         let (mut public, unknown) = {
             let state = self.lock();
             let (mut public, mut unknown) = (HashSet::new(), Vec::new());
