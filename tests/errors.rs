@@ -153,3 +153,49 @@ async fn too_deep_or_too_costly_queries_are_refused_before_running() -> Result<(
     assert!(v["data"].is_null());
     Ok(())
 }
+
+/// The server keeps parsed operations by their text; an operation that ran cleanly before is
+/// still checked in full with new variables: every bad value is `BAD_USER_INPUT`, as it was
+/// the first time (an unknown filter field is refused, not ignored).
+#[tokio::test]
+async fn an_operation_sent_again_with_bad_variables_is_still_bad_user_input() -> Result<()> {
+    let app = spawn_app().await?;
+    let op = "query($q: String, $sort: ProductSort, $first: Int, $f: ProductSearchFilter) {
+      searchProducts(query: $q, sort: $sort, first: $first, filter: $f) { totalHits hits { product { name } } } }";
+    let bad = [
+        json!({ "sort": "CHEAPEST" }),
+        json!({ "first": "ten" }),
+        json!({ "first": 99_999_999_999_i64 }),
+        json!({ "first": 101 }),
+        json!({ "f": { "keyStages": ["KS9"] } }),
+        json!({ "f": { "noSuchFilter": true } }),
+        json!({ "q": 42 }),
+    ];
+    let mut first_time = Vec::new();
+    for vars in &bad {
+        // A new text each time (a trailing comment): the full validation's answer.
+        let fresh = format!("{op} # {vars}");
+        first_time.push(error_codes(&app.gql(&fresh, vars.clone()).await?));
+    }
+    app.data(op, json!({ "q": "maths", "sort": "RATING" }))
+        .await?;
+    app.data(op, json!({ "q": "maths" })).await?;
+    for (vars, before) in bad.iter().zip(first_time) {
+        let v = app.gql(op, vars.clone()).await?;
+        let codes = error_codes(&v);
+        assert!(
+            !codes.is_empty() && codes.iter().all(|c| c == "BAD_USER_INPUT"),
+            "{vars}: {v}"
+        );
+        assert_eq!(codes, before, "{vars}: as the first time");
+        assert!(v["data"].is_null(), "{vars}: {v}");
+    }
+    // An operation that fails validation is refused every time it comes.
+    for _ in 0..3 {
+        let v = app
+            .gql("{ searchProducts { noSuchField } }", json!({}))
+            .await?;
+        assert_eq!(error_codes(&v), ["BAD_USER_INPUT"], "{v}");
+    }
+    Ok(())
+}

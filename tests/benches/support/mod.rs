@@ -195,3 +195,73 @@ impl ScratchDatabase {
         Err(last.unwrap_or_else(|| anyhow::anyhow!("could not drop {}", self.name)))
     }
 }
+
+/// A minimal HTTP/1.1 client for load generation: one keep-alive connection, requests written
+/// as prepared bytes, answers read by their `Content-Length`. The load generator shares the
+/// machine's cores with the server, so it should cost as little as it can; a general client
+/// (connection pool, request builder, a task per connection) cost about as much per request as
+/// parts of the server being measured. (Only the search bench uses it.)
+#[allow(dead_code)]
+pub struct RawHttp {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+#[allow(dead_code)]
+impl RawHttp {
+    pub async fn connect(addr: std::net::SocketAddr) -> Result<RawHttp> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(RawHttp {
+            stream,
+            buf: Vec::with_capacity(64 * 1024),
+        })
+    }
+
+    /// `POST path` with a JSON body, as the bytes [`RawHttp::call`] sends.
+    pub fn post_json(addr: std::net::SocketAddr, path: &str, body: &[u8]) -> Vec<u8> {
+        let mut req = format!(
+            "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        req.extend_from_slice(body);
+        req
+    }
+
+    /// Sends one prepared request and returns the answer's body; an answer other than
+    /// `200 OK` with a `Content-Length` is an error.
+    pub async fn call(&mut self, request: &[u8]) -> Result<&[u8]> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        self.stream.write_all(request).await?;
+        self.buf.clear();
+        let (head_len, body_len) = loop {
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                anyhow::bail!("the server closed the connection");
+            }
+            if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.buf[..end])?;
+                anyhow::ensure!(
+                    head.starts_with("HTTP/1.1 200 "),
+                    "answer: {}",
+                    head.lines().next().unwrap_or_default()
+                );
+                let len = head
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse::<usize>().ok())?
+                    })
+                    .context("an answer without content-length")?;
+                break (end + 4, len);
+            }
+        };
+        while self.buf.len() < head_len + body_len {
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                anyhow::bail!("the server closed the connection mid-answer");
+            }
+        }
+        Ok(&self.buf[head_len..head_len + body_len])
+    }
+}
