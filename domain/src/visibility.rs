@@ -6,15 +6,15 @@
 //! serialized, ids are never reused (`AUTOINCREMENT`), and a rolled-back write leaves the
 //! sequence as it was. [`ProductVisibility`] remembers each product's answer with the sequence
 //! value it is valid for. A search reads the sequence (one row); when it moved, the products
-//! named by the outbox rows since then are forgotten and read again. So a product withdrawn by
-//! any process sharing the database leaves results at the next search, as before, and an
-//! unchanged catalogue costs one small query per search instead of a lookup per hit.
+//! named by the outbox rows since then are forgotten and read again, so an unchanged catalogue
+//! costs at most one small query per search instead of a lookup per hit.
 //!
 //! Reading the sequence is itself a round trip to SQLite's connection thread, so it is skipped
-//! while nothing can have moved it: no write has committed in this process since the last read
-//! ([`db::local_commits`]), and that read is less than [`RECHECK_AFTER`] old. A change made here
-//! shows at the next search; a change made by another process sharing the file shows within
-//! [`RECHECK_AFTER`], well inside the time the indexer takes to apply it to the index.
+//! while nothing can have moved it unseen: no write has committed in this process since the
+//! last read ([`db::local_commits`]), and that read is less than [`RECHECK_AFTER`] old. A
+//! product withdrawn through this process leaves results at the next search; one withdrawn by
+//! another process sharing the file leaves within [`RECHECK_AFTER`] (the indexer's own poll
+//! takes about as long before the index itself changes).
 //!
 //! PostgreSQL assigns sequence values before commit, so a later value can commit first; there
 //! each search reads the hits' status as before.

@@ -1,12 +1,14 @@
-//! Lists of plain data (facet counts, highlights) answered without a future per field.
+//! Plain data (search hits, their products, highlights, facet counts) answered without a
+//! future per field.
 //!
 //! async-graphql resolves every selected field as a boxed future of its own, which costs more
-//! than reading the value when the value is a string or a number already in memory. A search
-//! answer holds hundreds of such fields (every facet value and every highlight). [`PlainList`]
-//! is the same GraphQL type as `Vec<T>` (same name, same registration, so the schema does not
-//! change) and builds the answer directly when the selection is plain: fields, aliases and
-//! nested plain lists. Anything else (fragments, directives such as `@include`, `__typename`,
-//! a response key selected twice) goes through the general executor, which answers the same.
+//! than reading the value when the value is a string or a number already in memory. A page of
+//! search results holds hundreds of such fields. [`PlainList`] is the same GraphQL type as
+//! `Vec<T>` (same name, same registration, so the schema does not change) and builds the answer
+//! directly when the selection is plain: fields, aliases and nested plain objects. Anything
+//! else (fragments, directives such as `@include`, `__typename`, a response key selected twice,
+//! a field that [`PlainObject::plain_field`] does not answer) goes through the general
+//! executor, which answers the same.
 //!
 //! The schema registers no extensions (`graphql::schema`); per-field extension hooks would be
 //! skipped here.
