@@ -1,7 +1,6 @@
 //! Search results: hits with their records, highlights and scores, facet counts and timing.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use async_graphql::parser::types::SelectionSet;
 use async_graphql::{Context, ScalarType, SimpleObject, Value};
@@ -186,41 +185,18 @@ pub const DEAL_FACETS: &[(&str, &str, bool)] = &[
     ("dfe_endorsed", "dfeEndorsed", false),
 ];
 
-/// A hit's record, when the engine stored one this program can read.
-fn record<R: serde::de::DeserializeOwned>(hit: &becta_indexer::Hit) -> Option<R> {
-    serde_json::from_str(hit.record.as_deref()?).ok()
-}
-
 fn hit_id(hit: &becta_indexer::Hit) -> Option<Uuid> {
     Uuid::parse_str(&hit.id).ok()
 }
 
 /// The records of the hits that are `public`, in the engine's order, and the ids of public hits
-/// without a readable record (to be looked up in the database instead).
-fn public_records<R: serde::de::DeserializeOwned>(
+/// without a readable record (to be looked up in the database instead). `read` turns the
+/// stored texts into records, `None` where one cannot be read.
+fn public_records<R>(
     hits: &[becta_indexer::Hit],
     public: &HashSet<Uuid>,
+    read: impl FnOnce(&[(Uuid, &str)]) -> Vec<Option<R>>,
 ) -> (Vec<(Uuid, R)>, Vec<Uuid>) {
-    let (mut records, mut missing) = (vec![], vec![]);
-    for hit in hits {
-        let Some(id) = hit_id(hit).filter(|id| public.contains(id)) else {
-            continue;
-        };
-        match record::<R>(hit) {
-            Some(r) => records.push((id, r)),
-            None => missing.push(id),
-        }
-    }
-    (records, missing)
-}
-
-/// As [`public_records`], for products, with records parsed once and kept while the index
-/// holds the same text (see [`crate::graphql::records`]).
-fn public_products(
-    state: &AppState,
-    hits: &[becta_indexer::Hit],
-    public: &HashSet<Uuid>,
-) -> (Vec<(Uuid, Arc<docs::ProductRecord>)>, Vec<Uuid>) {
     let (mut stored, mut missing) = (vec![], vec![]);
     for hit in hits {
         let Some(id) = hit_id(hit).filter(|id| public.contains(id)) else {
@@ -231,9 +207,8 @@ fn public_products(
             None => missing.push(id),
         }
     }
-    let parsed = state.product_records.get_many(&stored);
-    let mut records = Vec::with_capacity(parsed.len());
-    for ((id, _), record) in stored.iter().zip(parsed) {
+    let mut records = Vec::with_capacity(stored.len());
+    for ((id, _), record) in stored.iter().zip(read(&stored)) {
         match record {
             Some(r) => records.push((*id, r)),
             None => missing.push(*id),
@@ -271,7 +246,10 @@ pub async fn product_results(
     let state = ctx.data::<AppState>()?;
     let ids: Vec<Uuid> = results.hits.iter().filter_map(hit_id).collect();
     let public = state.visibility.public_ids(&state.db, &ids).await.gql()?;
-    let (found, missing) = public_products(state, &results.hits, &public);
+    // Parsed once and kept while the index holds the same text (`graphql::records`).
+    let (found, missing) = public_records(&results.hits, &public, |stored| {
+        state.product_records.get_many(stored)
+    });
     let records: HashMap<Uuid, LoadedProduct> = found
         .into_iter()
         .map(|(id, r)| (id, LoadedProduct::Record(r)))
@@ -314,7 +292,12 @@ pub async fn deal_results(
     let loader = ctx.data::<RequestLoader>()?;
     let ids: Vec<Uuid> = results.hits.iter().filter_map(hit_id).collect();
     let public = docs::public_deal_ids(&state.db, &ids).await.gql()?;
-    let (found, missing) = public_records::<docs::DealRecord>(&results.hits, &public);
+    let (found, missing) = public_records(&results.hits, &public, |stored| {
+        stored
+            .iter()
+            .map(|(_, text)| serde_json::from_str::<docs::DealRecord>(text).ok())
+            .collect()
+    });
     let mut records = HashMap::with_capacity(found.len());
     let (mut providers, mut categories, mut eligibility) = (vec![], vec![], vec![]);
     let (mut lots, mut lot_suppliers) = (vec![], vec![]);
