@@ -26,6 +26,7 @@ use crate::exports;
 use crate::graphql::documents::DocumentCache;
 use crate::graphql::error::ensure_codes;
 use crate::graphql::loaders::DbLoader;
+use crate::graphql::types::plain::{WritesJson, write_response};
 use crate::graphql::{BectaSchema, schema};
 use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
@@ -121,7 +122,7 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
             tokio::spawn,
             HashMapCache::default(),
         );
-        let mut r = r.data(loader);
+        let mut r = r.data(loader).data(WritesJson);
         if let Some(id) = &request_id {
             r = r.data(id.clone());
         }
@@ -138,7 +139,7 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     // Sized for a page of search results up front: grown from poem's default, the buffer
     // would be copied several times over.
     let mut body = Vec::with_capacity(16 * 1024);
-    match serde_json::to_writer(&mut body, &out) {
+    match write_response(&mut body, &out) {
         Ok(()) => Response::builder()
             .content_type("application/json; charset=utf-8")
             .body(body),

@@ -34,7 +34,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Latencies, RawHttp, load, machine};
+use support::{Latencies, RawHttp, load_for, machine, process_cpu_seconds};
 
 struct Options {
     products: usize,
@@ -229,6 +229,49 @@ fn engine_query(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> Result<
     .map_err(|e| anyhow::anyhow!("{}", e.message))
 }
 
+/// Turns each path takes, in every client count's measurement.
+const ROUNDS: usize = 4;
+
+/// One path's measurement, summed over its rounds.
+#[derive(Default)]
+struct Phase {
+    latencies: Latencies,
+    seconds: f64,
+    errors: usize,
+    /// CPU seconds this process used while this path ran.
+    cpu_seconds: f64,
+    /// A round whose CPU time could not be read.
+    cpu_unknown: bool,
+}
+
+impl Phase {
+    fn add(
+        &mut self,
+        lat: Latencies,
+        took: Duration,
+        errors: usize,
+        cpu_before: Option<f64>,
+        cpu_after: Option<f64>,
+    ) {
+        self.latencies.0.extend(lat.0);
+        self.seconds += took.as_secs_f64();
+        self.errors += errors;
+        match (cpu_before, cpu_after) {
+            (Some(b), Some(a)) => self.cpu_seconds += a - b,
+            _ => self.cpu_unknown = true,
+        }
+    }
+
+    fn rate(&self) -> f64 {
+        self.latencies.0.len() as f64 / self.seconds
+    }
+
+    fn cpu_ms_per_call(&self) -> Option<f64> {
+        let calls = self.latencies.0.len();
+        (!self.cpu_unknown && calls > 0).then(|| self.cpu_seconds * 1000.0 / calls as f64)
+    }
+}
+
 fn main() -> ExitCode {
     support::main(options, run)
 }
@@ -378,10 +421,21 @@ async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
         Arc::new(workload().iter().map(engine_query).collect::<Result<_>>()?);
 
     // Warm up both paths.
+    let mut answer_bytes = 0;
     for b in &bodies {
-        let v: Value = client.post(&url).json(b).send().await?.json().await?;
+        let bytes = client.post(&url).json(b).send().await?.bytes().await?;
+        let v: Value = serde_json::from_slice(&bytes)?;
         anyhow::ensure!(v.get("errors").is_none(), "warm-up failed: {v}");
+        answer_bytes += bytes.len();
     }
+    rows.push((
+        "answer size through `POST /graphql` (mean over the workload's queries)".into(),
+        format!(
+            "{:.1} KiB",
+            answer_bytes as f64 / bodies.len() as f64 / 1024.0
+        ),
+        String::new(),
+    ));
     // Each query alone on the engine: which queries cost what.
     for (w, query) in workload().iter().zip(queries.iter()) {
         let mut one = Latencies::default();
@@ -407,24 +461,46 @@ async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
                 RawHttp::connect(service.addr()).await?,
             ));
         }
-        let (conns, reqs) = (Arc::new(conns), requests.clone());
-        let (mut api, api_rps, api_errors) = load(clients, opts.seconds, move |i| {
-            let (conns, reqs) = (conns.clone(), reqs.clone());
-            async move {
-                let mut conn = conns[i % clients].lock().await;
-                check_answer(conn.call(&reqs[i % reqs.len()]).await?)
+        let conns = Arc::new(conns);
+        // The two paths take turns in short rounds, the order swapped each round, so that both
+        // meet the same machine: on a shared VM the cores' speed drifts over seconds, and one
+        // long phase after the other measured the drift as much as the paths.
+        let round = Duration::from_secs_f64(opts.seconds as f64 / ROUNDS as f64);
+        let (mut api, mut direct) = (Phase::default(), Phase::default());
+        for r in 0..ROUNDS {
+            for api_turn in [r % 2 == 0, r % 2 == 1] {
+                let cpu = process_cpu_seconds();
+                let t = Instant::now();
+                let (lat, _, errors) = if api_turn {
+                    let (conns, reqs) = (conns.clone(), requests.clone());
+                    load_for(clients, round, move |i| {
+                        let (conns, reqs) = (conns.clone(), reqs.clone());
+                        async move {
+                            let mut conn = conns[i % clients].lock().await;
+                            check_answer(conn.call(&reqs[i % reqs.len()]).await?)
+                        }
+                    })
+                    .await?
+                } else {
+                    let (e, q) = (engine.clone(), queries.clone());
+                    load_for(clients, round, move |i| {
+                        let (e, query) = (e.clone(), q[i % q.len()].clone());
+                        async move {
+                            e.search(Kind::Products, &query).await?;
+                            Ok(())
+                        }
+                    })
+                    .await?
+                };
+                let phase = if api_turn { &mut api } else { &mut direct };
+                phase.add(lat, t.elapsed(), errors, cpu, process_cpu_seconds());
             }
-        })
-        .await?;
-        let (e, q) = (engine.clone(), queries.clone());
-        let (mut direct, direct_rps, direct_errors) = load(clients, opts.seconds, move |i| {
-            let (e, query) = (e.clone(), q[i % q.len()].clone());
-            async move {
-                e.search(Kind::Products, &query).await?;
-                Ok(())
-            }
-        })
-        .await?;
+        }
+        let (api_rps, direct_rps) = (api.rate(), direct.rate());
+        let (api_errors, direct_errors) = (api.errors, direct.errors);
+        let (api_cpu, direct_cpu) = (api.cpu_ms_per_call(), direct.cpu_ms_per_call());
+        let mut api = api.latencies;
+        let mut direct = direct.latencies;
         anyhow::ensure!(
             api_errors == 0 && direct_errors == 0,
             "errors under load: api {api_errors}, engine {direct_errors}"
@@ -452,6 +528,17 @@ async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
             format!("p50 {d50:.1} ms, p99 {d99:.1} ms, {direct_rps:.0} queries/s"),
             String::new(),
         ));
+        if let (Some(a), Some(d)) = (api_cpu, direct_cpu) {
+            rows.push((
+                format!("CPU time per search (this process, all threads), {clients} client(s)"),
+                format!(
+                    "via `POST /graphql` {a:.2} ms, engine in-process {d:.2} ms: {:.2}x ({:+.0}%)",
+                    a / d,
+                    (a / d - 1.0) * 100.0
+                ),
+                String::new(),
+            ));
+        }
         rows.push((
             format!("GraphQL over engine, {clients} client(s): p50 ratio (overhead)"),
             format!("{:.2}x ({:+.0}%)", a50 / d50, (a50 / d50 - 1.0) * 100.0),

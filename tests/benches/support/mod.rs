@@ -60,13 +60,27 @@ impl Latencies {
 }
 
 /// `clients` concurrent loops for `secs`; each call returns Ok(()) only for a clean answer.
+#[allow(dead_code)]
 pub async fn load<F, Fut>(clients: usize, secs: u64, call: F) -> Result<(Latencies, f64, usize)>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<()>> + Send,
 {
+    load_for(clients, Duration::from_secs(secs), call).await
+}
+
+/// As [`load`], for any length of time.
+pub async fn load_for<F, Fut>(
+    clients: usize,
+    length: Duration,
+    call: F,
+) -> Result<(Latencies, f64, usize)>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<()>> + Send,
+{
     let call = Arc::new(call);
-    let deadline = Instant::now() + Duration::from_secs(secs);
+    let deadline = Instant::now() + length;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -100,6 +114,20 @@ where
     }
     let rps = all.0.len() as f64 / started.elapsed().as_secs_f64();
     Ok((all, rps, errors))
+}
+
+/// CPU time this process has used so far (all threads, user and system), in seconds, from
+/// `/proc/self/stat` (clock ticks of 1/100 s); `None` where that cannot be read.
+#[allow(dead_code)]
+pub fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces): utime and
+    // stime are the 12th and 13th of them.
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
 }
 
 pub fn machine() -> String {

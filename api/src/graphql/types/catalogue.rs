@@ -1,8 +1,6 @@
 //! Catalogue types: deals with their lots, products, suppliers, providers, categories.
 
-use async_graphql::parser::types::SelectionSet;
-use async_graphql::resolver_utils::enum_value;
-use async_graphql::{Context, EnumType, ID, InputObject, Object, ScalarType, Value};
+use async_graphql::{Context, ID, InputObject, Object, ScalarType, Value};
 use becta_domain::Error;
 use becta_domain::catalogue::{deals, products};
 use becta_domain::entity::{category, deal, lot, organisation, product, provider};
@@ -18,7 +16,7 @@ use std::sync::Arc;
 use super::connection::Connection;
 use super::ids::parse_id;
 use super::lending::TrialOffer;
-use super::plain::{PlainObject, plain_list, plain_object};
+use super::plain::{Plain, PlainObject, plain_object};
 use super::reviews::{RatingSummary, Review, ReviewPage};
 use crate::graphql::error::{GqlResult, to_gql};
 use crate::graphql::loaders::*;
@@ -403,54 +401,44 @@ impl async_graphql::OutputType for LoadedProduct {
     }
 }
 
-fn enums<T: EnumType>(values: &[T]) -> Value {
-    Value::List(values.iter().map(|v| enum_value(*v)).collect())
-}
-
-fn opt_string(s: &Option<String>) -> Value {
-    s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
-}
-
 /// `Product`'s fields that are plain data, answered as its resolvers answer them (a test
 /// compares the two). Nested rows come from the record; a hit read from the database answers
 /// only the row's own fields here.
 impl PlainObject for LoadedProduct {
-    fn plain_field(&self, name: &str, selection: &SelectionSet) -> Option<Value> {
+    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
         let p = self.row();
         let facets = || self.record().map(|r| &r.facets);
         Some(match name {
-            "id" => Value::String(p.id.to_string()),
-            "name" => Value::String(p.name.clone()),
-            "summary" => Value::String(p.summary.clone()),
-            "description" => Value::String(p.description.clone()),
-            "supplier" => plain_object(self.record()?.supplier.as_ref()?, selection)?,
-            "categories" => plain_list(&self.record()?.categories, selection)?,
-            "subjects" => Value::List(
-                facets()?
-                    .subjects
-                    .iter()
-                    .map(|s| Value::String(s.clone()))
-                    .collect(),
+            "id" => Plain::Str(p.id.to_string().into()),
+            "name" => Plain::str(&p.name),
+            "summary" => Plain::str(&p.summary),
+            "description" => Plain::str(&p.description),
+            "supplier" => Plain::Object(self.record()?.supplier.as_ref()?),
+            "categories" => Plain::objects(&self.record()?.categories),
+            "subjects" => Plain::List(facets()?.subjects.iter().map(|s| Plain::str(s)).collect()),
+            "keyStages" => Plain::enums(&facets()?.key_stages)?,
+            "platforms" => Plain::enums(&facets()?.platforms)?,
+            "badges" => Plain::enums(&facets()?.badges)?,
+            "pricingModel" => Plain::enum_of(PricingModel::from_code(&p.pricing_model)?)?,
+            "pricePence" => Plain::int(p.price_pence),
+            "priceDisplay" => Plain::Str(
+                PricingModel::from_code(&p.pricing_model)?
+                    .display(p.price_pence)
+                    .into(),
             ),
-            "keyStages" => enums(&facets()?.key_stages),
-            "platforms" => enums(&facets()?.platforms),
-            "badges" => enums(&facets()?.badges),
-            "pricingModel" => enum_value(PricingModel::from_code(&p.pricing_model)?),
-            "pricePence" => Value::Number(p.price_pence.into()),
-            "priceDisplay" => {
-                Value::String(PricingModel::from_code(&p.pricing_model)?.display(p.price_pence))
-            }
-            "hostingLocation" => enum_value(HostingLocation::from_code(&p.hosting_location)?),
-            "cyberEssentials" => enum_value(CyberEssentials::from_code(&p.cyber_essentials)?),
-            "accessibilityStatementUrl" => opt_string(&p.accessibility_statement_url),
-            "dpiaAvailable" => Value::Boolean(p.dpia_available),
-            "ssoMicrosoft" => Value::Boolean(p.sso_microsoft),
-            "ssoGoogle" => Value::Boolean(p.sso_google),
-            "misIntegration" => Value::Boolean(p.mis_integration),
-            "website" => opt_string(&p.website),
-            "publishedAt" => p.published_at.map_or(Value::Null, |t| t.to_value()),
-            "updatedAt" => p.updated_at.to_value(),
-            "isSample" => Value::Boolean(p.is_sample),
+            "hostingLocation" => Plain::enum_of(HostingLocation::from_code(&p.hosting_location)?)?,
+            "cyberEssentials" => Plain::enum_of(CyberEssentials::from_code(&p.cyber_essentials)?)?,
+            "accessibilityStatementUrl" => Plain::opt_str(&p.accessibility_statement_url),
+            "dpiaAvailable" => Plain::Bool(p.dpia_available),
+            "ssoMicrosoft" => Plain::Bool(p.sso_microsoft),
+            "ssoGoogle" => Plain::Bool(p.sso_google),
+            "misIntegration" => Plain::Bool(p.mis_integration),
+            "website" => Plain::opt_str(&p.website),
+            "publishedAt" => p
+                .published_at
+                .map_or(Plain::Null, |t| Plain::Value(t.to_value())),
+            "updatedAt" => Plain::Value(p.updated_at.to_value()),
+            "isSample" => Plain::Bool(p.is_sample),
             _ => return None,
         })
     }
@@ -459,13 +447,13 @@ impl PlainObject for LoadedProduct {
 /// An organisation as the `Supplier` type shows it: its plain fields (its products and deals
 /// are looked up by the general resolvers).
 impl PlainObject for organisation::Model {
-    fn plain_field(&self, name: &str, _: &SelectionSet) -> Option<Value> {
+    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
         Some(match name {
-            "id" => Value::String(self.id.to_string()),
-            "name" => Value::String(self.name.clone()),
-            "companiesHouseNumber" => opt_string(&self.companies_house_number),
-            "website" => opt_string(&self.website),
-            "isSample" => Value::Boolean(self.is_sample),
+            "id" => Plain::Str(self.id.to_string().into()),
+            "name" => Plain::str(&self.name),
+            "companiesHouseNumber" => Plain::opt_str(&self.companies_house_number),
+            "website" => Plain::opt_str(&self.website),
+            "isSample" => Plain::Bool(self.is_sample),
             _ => return None,
         })
     }
@@ -473,10 +461,10 @@ impl PlainObject for organisation::Model {
 
 /// A category as the `Category` type shows it.
 impl PlainObject for category::Model {
-    fn plain_field(&self, name: &str, _: &SelectionSet) -> Option<Value> {
+    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
         Some(match name {
-            "slug" => Value::String(self.slug.clone()),
-            "name" => Value::String(self.name.clone()),
+            "slug" => Plain::str(&self.slug),
+            "name" => Plain::str(&self.name),
             _ => return None,
         })
     }

@@ -2,13 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use async_graphql::parser::types::SelectionSet;
-use async_graphql::{Context, ScalarType, SimpleObject, Value};
+use async_graphql::{Context, SimpleObject};
 use becta_domain::search as docs;
 use becta_indexer::{FacetDistribution, SearchResults};
 use uuid::Uuid;
 
-use super::plain::{PlainList, PlainObject, plain_list, plain_object};
+use super::plain::{Plain, PlainList, PlainObject};
 use super::{Deal, LoadedProduct, Product};
 use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::{
@@ -42,43 +41,43 @@ pub struct Facet {
 }
 
 impl PlainObject for ProductHit {
-    fn plain_field(&self, name: &str, selection: &SelectionSet) -> Option<Value> {
-        match name {
-            "product" => plain_object(&self.product, selection),
-            "score" => Some(self.score.map_or(Value::Null, |s| s.to_value())),
-            "highlights" => plain_list(&self.highlights.0, selection),
-            _ => None,
-        }
+    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
+        Some(match name {
+            "product" => Plain::Object(&self.product),
+            "score" => self.score.map_or(Plain::Null, Plain::float),
+            "highlights" => Plain::objects(&self.highlights.0),
+            _ => return None,
+        })
     }
 }
 
 impl PlainObject for Highlight {
-    fn plain_field(&self, name: &str, _: &SelectionSet) -> Option<Value> {
-        match name {
-            "field" => Some(Value::String(self.field.clone())),
-            "snippet" => Some(Value::String(self.snippet.clone())),
-            _ => None,
-        }
+    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
+        Some(match name {
+            "field" => Plain::str(&self.field),
+            "snippet" => Plain::str(&self.snippet),
+            _ => return None,
+        })
     }
 }
 
 impl PlainObject for FacetValue {
-    fn plain_field(&self, name: &str, _: &SelectionSet) -> Option<Value> {
-        match name {
-            "value" => Some(Value::String(self.value.clone())),
-            "count" => Some(Value::Number(self.count.into())),
-            _ => None,
-        }
+    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
+        Some(match name {
+            "value" => Plain::str(&self.value),
+            "count" => Plain::int(self.count),
+            _ => return None,
+        })
     }
 }
 
 impl PlainObject for Facet {
-    fn plain_field(&self, name: &str, selection: &SelectionSet) -> Option<Value> {
-        match name {
-            "field" => Some(Value::String(self.field.clone())),
-            "values" => plain_list(&self.values.0, selection),
-            _ => None,
-        }
+    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
+        Some(match name {
+            "field" => Plain::str(&self.field),
+            "values" => Plain::objects(&self.values.0),
+            _ => return None,
+        })
     }
 }
 
