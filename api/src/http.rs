@@ -27,7 +27,7 @@ use crate::graphql::documents::DocumentCache;
 use crate::graphql::error::ensure_codes;
 use crate::graphql::loaders::DbLoader;
 use crate::graphql::types::plain::{WritesJson, write_response};
-use crate::graphql::{BectaSchema, schema};
+use crate::graphql::{BectaSchema, schema, schema_for_validated};
 use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
 
@@ -38,6 +38,8 @@ pub struct RequestId(pub String);
 #[derive(Clone)]
 pub(crate) struct Http {
     schema: BectaSchema,
+    /// The same schema for operations `documents` knows to be valid with these variables.
+    schema_for_validated: BectaSchema,
     pub(crate) state: AppState,
     limits: Limits,
     rate: RateLimits,
@@ -98,9 +100,10 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     };
     let single = matches!(batch_kind, Kind::Single);
     let request_id = req.extensions().get::<RequestId>().cloned();
-    for r in &mut requests {
-        http.documents.prepare(r);
-    }
+    let prepared: Vec<_> = requests
+        .iter_mut()
+        .map(|r| http.documents.prepare(r))
+        .collect();
     let cost = requests
         .iter_mut()
         .map(admission::cost_of)
@@ -113,7 +116,7 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         Err(refused) => return refused,
     };
     let mut responses = Vec::with_capacity(requests.len());
-    for r in requests {
+    for (r, prepared) in requests.into_iter().zip(prepared) {
         // A cache per request: prefetched rows are reused by every nested field.
         let loader = DataLoader::with_cache(
             DbLoader {
@@ -129,7 +132,13 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         if let Some(a) = &actor {
             r = r.data(a.clone());
         }
-        responses.push(ensure_codes(http.schema.execute(r).await));
+        let response = if prepared.validated {
+            http.schema_for_validated.execute(r).await
+        } else {
+            http.schema.execute(r).await
+        };
+        http.documents.ran(&prepared, &response);
+        responses.push(ensure_codes(response));
     }
     let out = if single {
         BatchResponse::Single(responses.remove(0))
@@ -345,6 +354,7 @@ async fn with_request_id<E: Endpoint>(next: E, mut req: Request) -> poem::Result
 pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoint {
     let http = Http {
         schema: schema(Some(state.clone()), &limits),
+        schema_for_validated: schema_for_validated(state.clone(), &limits),
         state,
         limits,
         rate,

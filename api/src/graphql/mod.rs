@@ -11,7 +11,7 @@ pub mod query;
 pub mod records;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder, ValidationMode};
 
 use crate::config::Limits;
 use crate::state::AppState;
@@ -20,6 +20,21 @@ pub type BectaSchema = Schema<query::Query, mutation::Mutation, EmptySubscriptio
 
 /// The schema with its limits; `state` is absent only when printing the SDL.
 pub fn schema(state: Option<AppState>, limits: &Limits) -> BectaSchema {
+    builder(state, limits).finish()
+}
+
+/// The same schema for operations known to pass its validation: it checks only the depth and
+/// complexity limits and fragment cycles (`documents` decides which requests may use it).
+pub fn schema_for_validated(state: AppState, limits: &Limits) -> BectaSchema {
+    builder(Some(state), limits)
+        .validation_mode(ValidationMode::Fast)
+        .finish()
+}
+
+fn builder(
+    state: Option<AppState>,
+    limits: &Limits,
+) -> SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
     // No extensions: `types::plain` answers plain data without per-field extension hooks.
     let mut builder = Schema::build(
         query::Query::default(),
@@ -36,7 +51,7 @@ pub fn schema(state: Option<AppState>, limits: &Limits) -> BectaSchema {
     if let Some(state) = state {
         builder = builder.data(state);
     }
-    builder.finish()
+    builder
 }
 
 /// The schema in SDL, as served (`becta schema`, and `schema.graphql` in the repository).
