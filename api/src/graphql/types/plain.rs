@@ -95,29 +95,30 @@ pub trait PlainObject {
     fn plain_field(&self, name: &str) -> Option<Plain<'_>>;
 }
 
-/// The fields of a plain selection: every item a field without directives, no response key
-/// twice (the general executor merges repeated keys). `None` when the selection is not plain.
-fn plain_fields(selection: &SelectionSet) -> Option<Vec<&Field>> {
-    let mut fields: Vec<&Field> = Vec::with_capacity(selection.items.len());
-    for s in &selection.items {
+/// The fields of a plain selection, in order: every item a field without directives, no
+/// response key twice (the general executor merges repeated keys). Yields `None` for an item
+/// that makes the selection not plain.
+fn plain_fields(selection: &SelectionSet) -> impl Iterator<Item = Option<&Field>> {
+    let items = &selection.items;
+    items.iter().enumerate().map(|(i, s)| {
         let Selection::Field(field) = &s.node else {
             return None;
         };
         let field = &field.node;
         let key = &field.response_key().node;
-        if !field.directives.is_empty() || fields.iter().any(|f| &f.response_key().node == key) {
-            return None;
-        }
-        fields.push(field);
-    }
-    Some(fields)
+        let repeated = items[..i].iter().any(|earlier| match &earlier.node {
+            Selection::Field(f) => &f.node.response_key().node == key,
+            _ => false,
+        });
+        (field.directives.is_empty() && !repeated).then_some(field)
+    })
 }
 
 /// The object's fields selected in `selection` as a value, or `None` when not plain.
 pub fn plain_object(item: &dyn PlainObject, selection: &SelectionSet) -> Option<Value> {
-    let fields = plain_fields(selection)?;
-    let mut map = IndexMap::with_capacity(fields.len());
-    for field in fields {
+    let mut map = IndexMap::with_capacity(selection.items.len());
+    for field in plain_fields(selection) {
+        let field = field?;
         let value = item.plain_field(field.name.node.as_str())?;
         map.insert(
             field.response_key().node.clone(),
@@ -154,9 +155,9 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
 /// Writes the object's fields selected in `selection` as JSON, or gives `None` (with `out`
 /// holding part of an answer, for the caller to discard) when not plain.
 fn write_object(out: &mut Vec<u8>, item: &dyn PlainObject, selection: &SelectionSet) -> Option<()> {
-    let fields = plain_fields(selection)?;
     out.push(b'{');
-    for (i, field) in fields.into_iter().enumerate() {
+    for (i, field) in plain_fields(selection).enumerate() {
+        let field = field?;
         let value = item.plain_field(field.name.node.as_str())?;
         if i > 0 {
             out.push(b',');
