@@ -20,8 +20,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use async_graphql::Positioned;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+    Directive, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{Name, OutputType, Request, Response};
@@ -158,11 +159,7 @@ impl VariableTypes {
             OperationType::Mutation => &cache.mutation_root,
             OperationType::Subscription => return None,
         };
-        if op
-            .directives
-            .iter()
-            .any(|d| d.node.arguments.iter().any(|(_, v)| has_variable(&v.node)))
-        {
+        if uses_variables(&op.directives) {
             return None;
         }
         let mut uses = Vec::new();
@@ -204,6 +201,12 @@ impl VariableTypes {
     }
 }
 
+fn uses_variables(directives: &[Positioned<Directive>]) -> bool {
+    directives
+        .iter()
+        .any(|d| d.node.arguments.iter().any(|(_, v)| has_variable(&v.node)))
+}
+
 fn has_variable(value: &Value) -> bool {
     match value {
         Value::Variable(_) => true,
@@ -226,11 +229,7 @@ fn arguments<'a>(
         match &item.node {
             Selection::Field(field) => {
                 let field = &field.node;
-                if field
-                    .directives
-                    .iter()
-                    .any(|d| d.node.arguments.iter().any(|(_, v)| has_variable(&v.node)))
-                {
+                if uses_variables(&field.directives) {
                     return None;
                 }
                 let name = field.name.node.as_str();
@@ -252,11 +251,7 @@ fn arguments<'a>(
             }
             Selection::InlineFragment(fragment) => {
                 let fragment = &fragment.node;
-                if fragment
-                    .directives
-                    .iter()
-                    .any(|d| d.node.arguments.iter().any(|(_, v)| has_variable(&v.node)))
-                {
+                if uses_variables(&fragment.directives) {
                     return None;
                 }
                 let on = fragment
