@@ -389,3 +389,87 @@ async fn mutations_and_searches_over_their_limits_get_rate_limited_with_retry_af
     }
     Ok(())
 }
+
+/// An operation whose root is `levels` fragments deep, each spreading the next, the last one
+/// holding `body`.
+fn behind_nested_fragments(operation: &str, on: &str, levels: usize, body: &str) -> String {
+    let mut doc = format!("{operation} {{ ...F0 }}");
+    for level in 0..levels {
+        let inner = if level + 1 == levels {
+            body.to_owned()
+        } else {
+            format!("...F{}", level + 1)
+        };
+        doc.push_str(&format!(" fragment F{level} on {on} {{ {inner} }}"));
+    }
+    doc
+}
+
+#[tokio::test]
+async fn fields_behind_deeply_nested_fragments_are_charged_like_any_other() -> Result<()> {
+    let app = spawn_app_with(
+        false,
+        &[
+            ("BECTA_RATE_MUTATIONS_PER_MINUTE", "3"),
+            ("BECTA_RATE_MUTATIONS_PER_ADDRESS", "1000"),
+            ("BECTA_RATE_SEARCHES_PER_MINUTE", "5"),
+        ],
+    )
+    .await?;
+    let f = fixture::load(&app.db).await?;
+    let alpha = app.token(Role::Supplier, Some(&f.alpha.to_string()));
+    for levels in [17, 25, 32] {
+        // Four mutations behind `levels` fragments: over a limit of 3, refused whole.
+        let body = (0..4)
+            .map(|n| format!("m{n}: createProduct(input: $input) {{ id }}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let doc =
+            behind_nested_fragments("mutation($input: ProductInput!)", "Mutation", levels, &body);
+        let name = format!("Nested {levels}");
+        let (status, _, answer) = app
+            .post_as(Some(&alpha), &doc, json!({ "input": product_input(&name) }))
+            .await?;
+        assert_eq!(status, 429, "{levels} levels: {answer}");
+        assert_eq!(error_codes(&answer), ["RATE_LIMITED"]);
+        let names = my_listing_names(&app, &alpha).await?;
+        assert!(!names.contains(&name), "{levels} levels wrote {names:?}");
+
+        // Six anonymous searches behind `levels` fragments: over a limit of 5.
+        let searches = (0..6)
+            .map(|n| format!("s{n}: searchProducts(query: \"phonics\") {{ totalHits }}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let doc = behind_nested_fragments("query", "Query", levels, &searches);
+        let (status, _, answer) = app.post_as(None, &doc, json!({})).await?;
+        assert_eq!(status, 429, "{levels} levels: {answer}");
+    }
+    // Within the limit, such nesting runs and is charged: two searches fit twice, then the
+    // allowance (5) has one left. (At 32 levels the schema's recursion limit refuses the
+    // document before it runs, after it was charged.)
+    let two = behind_nested_fragments(
+        "query",
+        "Query",
+        25,
+        "a: searchProducts(query: \"phonics\") { totalHits } b: searchProducts(query: \"maths\") { totalHits }",
+    );
+    let user = app.token(Role::SchoolBuyer, Some(&fixture::SCHOOL_URN.to_string()));
+    for _ in 0..2 {
+        let (status, _, answer) = app.post_as(Some(&user), &two, json!({})).await?;
+        assert_eq!(status, 200, "{answer}");
+        assert!(answer.get("errors").is_none(), "{answer}");
+    }
+    let (status, _, _) = app.post_as(Some(&user), &two, json!({})).await?;
+    assert_eq!(status, 429);
+    // Past the nesting the server counts, the request is refused, never run uncharged.
+    let too_deep = behind_nested_fragments(
+        "mutation",
+        "Mutation",
+        70,
+        "a: withdrawProduct(id: \"x\", version: 1) { id }",
+    );
+    let (status, _, answer) = app.post_as(Some(&alpha), &too_deep, json!({})).await?;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(error_codes(&answer), ["BAD_USER_INPUT"]);
+    Ok(())
+}

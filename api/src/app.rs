@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use becta_domain::payments::PaymentProvider;
 use becta_domain::sea_orm::DatabaseConnection;
 use becta_indexer::Engine;
 use becta_indexer::embedded::EmbeddedEngine;
@@ -143,7 +144,7 @@ pub async fn start(
         workers.push(spawn_sweeper(db.clone(), config.sweep_interval, stopped));
     }
     let payments = match &config.stripe {
-        Some(s) => Some(Arc::new(crate::payments::Gateway::new(s)?)),
+        Some(s) => Some(Arc::new(crate::stripe::Gateway::new(s)?) as Arc<dyn PaymentProvider>),
         None => {
             tracing::info!("no BECTA_STRIPE_SECRET_KEY: purchases are turned off");
             None

@@ -8,43 +8,43 @@
 //! would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is
 //! prefixed with `'`, so it shows as text.
 
+use std::borrow::Cow;
+
 use becta_domain::{Error, compare, shortlists};
 use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::admission::Cost;
-use crate::http::{Http, admit, domain_error as error_response};
+use crate::admission::{Admission, Cost, admit};
+use crate::errors::{domain_error as error_response, unauthenticated};
+use crate::state::AppState;
 
-/// One CSV field: escaped against formulas, quoted when it holds a quote, comma or line end.
-pub fn cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
+/// A cell a spreadsheet would run as a formula, made text with a leading `'`.
+pub fn defused(value: &str) -> Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{value}"))
     } else {
-        value.to_owned()
-    };
-    if value.contains(['"', ',', '\r', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
+        Cow::Borrowed(value)
     }
 }
 
 /// A whole document: a byte-order mark (so spreadsheets read it as UTF-8), then the header and
-/// the rows, each ended by CRLF.
-pub fn document<S: AsRef<str>>(header: &[S], rows: &[Vec<String>]) -> String {
-    let mut out = String::from("\u{feff}");
-    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
-        let cells: Vec<String> = cells.map(cell).collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    };
-    line(&mut header.iter().map(AsRef::as_ref));
+/// the rows, written by the `csv` crate (RFC 4180 quoting) with CRLF line ends.
+pub fn document<S: AsRef<str>>(header: &[S], rows: &[Vec<String>]) -> Result<Vec<u8>, Error> {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer("\u{feff}".as_bytes().to_vec());
+    let failed = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
+    out.write_record(header.iter().map(|h| defused(h.as_ref()).into_owned()))
+        .map_err(failed)?;
     for r in rows {
-        line(&mut r.iter().map(String::as_str));
+        out.write_record(r.iter().map(|c| defused(c).into_owned()))
+            .map_err(failed)?;
     }
-    out
+    out.into_inner()
+        .map_err(|e| Error::Internal(format!("writing CSV: {e}")))
 }
 
 /// A file name made of the title's letters and digits.
@@ -66,7 +66,11 @@ fn file_name(title: &str) -> String {
     }
 }
 
-fn csv_response(file: &str, body: String) -> Response {
+fn csv_response(file: &str, body: Result<Vec<u8>, Error>) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return error_response(e),
+    };
     Response::builder()
         .header("content-type", "text/csv; charset=utf-8; header=present")
         .header(
@@ -87,9 +91,10 @@ const ONE_EXPORT: Cost = Cost {
 pub async fn shortlist_csv(
     req: &Request,
     Path(file): Path<String>,
-    Data(http): Data<&Http>,
+    Data(state): Data<&AppState>,
+    Data(admission): Data<&Admission>,
 ) -> Response {
-    let actor = match admit(req, http, ONE_EXPORT).await {
+    let actor = match admit(req, state, admission, ONE_EXPORT).await {
         Ok(a) => a,
         Err(refused) => return refused,
     };
@@ -100,16 +105,9 @@ pub async fn shortlist_csv(
         return error_response(Error::not_found("shortlist"));
     };
     let Some(actor) = actor else {
-        let mut resp = error_response(Error::Unauthenticated(
-            "sign in: send `Authorization: Bearer <token>`".into(),
-        ));
-        resp.headers_mut().insert(
-            "www-authenticate",
-            poem::http::HeaderValue::from_static("Bearer"),
-        );
-        return resp;
+        return unauthenticated("sign in: send `Authorization: Bearer <token>`", "Bearer");
     };
-    match shortlists::table(&http.state.db, &actor, id).await {
+    match shortlists::table(&state.db, &actor, id).await {
         Ok(t) => csv_response(
             &format!("shortlist {}", t.name),
             document(&t.header, &t.rows),
@@ -142,12 +140,13 @@ fn ids(field: &str, list: &str) -> Result<Vec<Uuid>, Error> {
 pub async fn comparison(
     req: &Request,
     Query(params): Query<CompareParams>,
-    Data(http): Data<&Http>,
+    Data(state): Data<&AppState>,
+    Data(admission): Data<&Admission>,
 ) -> Response {
-    if let Err(refused) = admit(req, http, ONE_EXPORT).await {
+    if let Err(refused) = admit(req, state, admission, ONE_EXPORT).await {
         return refused;
     }
-    let db = &http.state.db;
+    let db = &state.db;
     let (title, result) = match (params.products.as_deref(), params.deals.as_deref()) {
         (Some(p), None) => match ids("products", p) {
             Ok(ids) => ("compare products", compare::products(db, &ids).await),
@@ -191,25 +190,34 @@ pub async fn comparison(
 mod tests {
     use super::*;
 
+    fn text(header: &[&str], rows: &[Vec<String>]) -> String {
+        let bytes = document(header, rows).unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
     #[test]
     fn formulas_become_text() {
         for hostile in ["=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"] {
+            let doc = text(&["A"], &[vec![hostile.into()]]);
+            let cell = doc.split("\r\n").nth(1).unwrap_or_default();
             assert!(
-                cell(hostile).trim_start_matches('"').starts_with('\''),
-                "{hostile}"
+                cell.trim_start_matches('"').starts_with('\''),
+                "{hostile}: {doc:?}"
             );
         }
-        assert_eq!(cell("plain"), "plain");
         assert_eq!(
-            cell("a \"quote\", and a comma"),
-            "\"a \"\"quote\"\", and a comma\""
+            text(&["A"], &[vec!["a \"quote\", and a comma".into()]]),
+            "\u{feff}A\r\n\"a \"\"quote\"\", and a comma\"\r\n"
         );
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(
+            text(&["A"], &[vec!["=HYPERLINK(\"x\")".into()]]),
+            "\u{feff}A\r\n\"'=HYPERLINK(\"\"x\"\")\"\r\n"
+        );
     }
 
     #[test]
     fn documents_end_lines_with_crlf() {
-        let doc = document(&["A", "B"], &[vec!["1".into(), "two\nlines".into()]]);
+        let doc = text(&["A", "B"], &[vec!["1".into(), "two\nlines".into()]]);
         assert_eq!(doc, "\u{feff}A,B\r\n1,\"two\nlines\"\r\n");
     }
 

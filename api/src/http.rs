@@ -11,6 +11,7 @@ use std::time::Instant;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse};
+use becta_domain::Code;
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::CatchPanic;
@@ -20,37 +21,28 @@ use serde_json::json;
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
-use crate::admission::{self, Cost, Refusal};
+pub use crate::admission::RequestId;
+use crate::admission::{Admission, Cost, admit};
 use crate::config::{Limits, RateLimits};
-use crate::exports;
+use crate::errors::error_response;
 use crate::graphql::documents::DocumentCache;
 use crate::graphql::error::ensure_codes;
 use crate::graphql::loaders::DbLoader;
 use crate::graphql::types::plain::{WritesJson, write_response};
 use crate::graphql::{BectaSchema, schema, schema_for_validated};
-use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
+use crate::{exports, webhooks};
 
-/// The request id, put in request extensions by the middleware.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
-
+/// What `POST /graphql` serves with.
 #[derive(Clone)]
-pub(crate) struct Http {
+struct Http {
     schema: BectaSchema,
     /// The same schema for operations `documents` knows to be valid with these variables.
     schema_for_validated: BectaSchema,
-    pub(crate) state: AppState,
+    state: AppState,
     limits: Limits,
-    rate: RateLimits,
-    limiter: std::sync::Arc<RateLimiter>,
+    admission: Admission,
     documents: std::sync::Arc<DocumentCache>,
-}
-
-pub(crate) fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
-    Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
-        .with_status(status)
-        .into_response()
 }
 
 #[handler]
@@ -62,19 +54,15 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
                 "the request body is larger than {} bytes",
                 http.limits.max_body_bytes
             );
-            return error_body(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &msg);
+            return error_response(Code::PayloadTooLarge, &msg);
         }
         Err(_) => {
-            return error_body(
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                "the request body could not be read",
-            );
+            return error_response(Code::BadUserInput, "the request body could not be read");
         }
     };
     let batch = match parse_body(&bytes) {
         Ok(b) => b,
-        Err(msg) => return error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &msg),
+        Err(msg) => return error_response(Code::BadUserInput, &msg),
     };
     let batch_kind = match &batch {
         BatchRequest::Single(_) => Kind::Single,
@@ -83,9 +71,8 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     let mut requests = match batch {
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(v) if v.is_empty() => {
-            return error_body(
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
+            return error_response(
+                Code::BadUserInput,
                 "a batch must hold at least one operation",
             );
         }
@@ -94,7 +81,7 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
                 "a batch may hold at most {} operations",
                 http.limits.max_batch
             );
-            return error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &msg);
+            return error_response(Code::BadUserInput, &msg);
         }
         BatchRequest::Batch(v) => v,
     };
@@ -104,14 +91,14 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         .iter_mut()
         .map(|r| http.documents.prepare(r))
         .collect();
-    let cost = requests
-        .iter_mut()
-        .map(admission::cost_of)
-        .fold(Cost::default(), |a, c| Cost {
-            mutations: a.mutations + c.mutations,
-            searches: a.searches + c.searches,
-        });
-    let actor = match admit(req, http, cost).await {
+    let mut cost = Cost::default();
+    for r in requests.iter_mut() {
+        match crate::admission::cost_of(r) {
+            Ok(c) => cost = cost + c,
+            Err(msg) => return error_response(Code::BadUserInput, &msg),
+        }
+    }
+    let actor = match admit(req, &http.state, &http.admission, cost).await {
         Ok(a) => a,
         Err(refused) => return refused,
     };
@@ -154,76 +141,9 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
             .body(body),
         Err(e) => {
             tracing::error!(error = %e, "an answer could not be written as JSON");
-            error_body(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            )
+            error_response(Code::Internal, "internal error")
         }
     }
-}
-
-/// A domain error as a plain HTTP answer (routes outside GraphQL), with the same JSON body
-/// and code; internal details are logged, never sent.
-pub(crate) fn domain_error(e: becta_domain::Error) -> Response {
-    use becta_domain::Error;
-    let status = match &e {
-        Error::BadInput { .. } => StatusCode::BAD_REQUEST,
-        Error::NotFound { .. } => StatusCode::NOT_FOUND,
-        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        Error::Forbidden(_) => StatusCode::FORBIDDEN,
-        Error::Conflict(_) => StatusCode::CONFLICT,
-        Error::PaymentsDisabled | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if let Error::Unavailable(detail) | Error::Internal(detail) = &e {
-        tracing::error!(code = e.code(), %detail, "request failed");
-    }
-    error_body(status, e.code(), &e.to_string())
-}
-
-/// Authenticates the caller and charges `cost` to their rate limits: the actor (none when
-/// anonymous), or the response that refuses the request (401, 429 or 503).
-pub(crate) async fn admit(
-    req: &Request,
-    http: &Http,
-    cost: Cost,
-) -> Result<Option<becta_domain::actor::Actor>, Response> {
-    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-    let actor =
-        match admission::authenticate(req, &http.state.auth, &http.state.db, request_id).await {
-            Ok(a) => a,
-            Err(Refusal::Unauthenticated(msg)) => {
-                let mut resp = error_body(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &msg);
-                resp.headers_mut().insert(
-                    "www-authenticate",
-                    poem::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                );
-                return Err(resp);
-            }
-            Err(Refusal::Unavailable) => {
-                return Err(error_body(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "UNAVAILABLE",
-                    "the service is temporarily unavailable, please retry",
-                ));
-            }
-        };
-    let address = admission::client_address(req, &http.rate);
-    let charges = admission::charges(cost, actor.as_ref(), &address, &http.rate);
-    if let Err(limited) = http.limiter.check(&charges) {
-        let secs = limited.retry_after.as_secs();
-        let body = json!({ "errors": [{
-            "message": format!("too many requests: retry after {secs} seconds"),
-            "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": secs },
-        }] });
-        let mut resp = Json(body)
-            .with_status(StatusCode::TOO_MANY_REQUESTS)
-            .into_response();
-        resp.headers_mut().insert("retry-after", secs.into());
-        return Err(resp);
-    }
-    Ok(actor)
 }
 
 enum Kind {
@@ -351,14 +271,29 @@ async fn with_request_id<E: Endpoint>(next: E, mut req: Request) -> poem::Result
     .await
 }
 
+/// How often the rate limiter forgets clients whose allowance is full again.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoint {
+    let admission = Admission::new(rate);
+    // Off the request path: no request ever scans the limiter's map.
+    let limiter = std::sync::Arc::downgrade(&admission.limiter);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
+        loop {
+            every.tick().await;
+            let Some(limiter) = limiter.upgrade() else {
+                return;
+            };
+            let _ = tokio::task::spawn_blocking(move || limiter.housekeep()).await;
+        }
+    });
     let http = Http {
         schema: schema(Some(state.clone()), &limits),
         schema_for_validated: schema_for_validated(state.clone(), &limits),
-        state,
+        state: state.clone(),
         limits,
-        rate,
-        limiter: Default::default(),
+        admission: admission.clone(),
         documents: Default::default(),
     };
     Route::new()
@@ -367,8 +302,10 @@ pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoin
         .at("/readyz", get(readyz))
         .at("/exports/shortlists/:file", get(exports::shortlist_csv))
         .at("/exports/compare.csv", get(exports::comparison))
-        .at("/webhooks/stripe", poem::post(crate::payments::webhook))
+        .at("/webhooks/stripe", poem::post(webhooks::stripe))
         .data(http)
+        .data(state)
+        .data(admission)
         .with(CatchPanic::new())
         .around(with_request_id)
 }

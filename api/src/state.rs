@@ -6,7 +6,6 @@ use becta_domain::sea_orm::DatabaseConnection;
 use becta_indexer::Engine;
 
 use crate::auth::Authenticator;
-use crate::payments::Gateway;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,7 +14,7 @@ pub struct AppState {
     /// Verifies bearer tokens.
     pub auth: Arc<Authenticator>,
     /// The payment provider, when configured.
-    pub payments: Option<Arc<Gateway>>,
+    pub payments: Option<Arc<dyn becta_domain::payments::PaymentProvider>>,
     /// Readiness calls search degraded when a change has waited this long in the outbox.
     pub search_stale_after: std::time::Duration,
     /// Which products are public, remembered between searches until the outbox shows a change.

@@ -1,8 +1,10 @@
-//! The domain error: one enum for every failure a caller can see, mapped once onto GraphQL
-//! `extensions.code` in the api crate.
+//! The domain error, and the one table of error codes a client can see.
 //!
 //! Policy: client errors carry a message safe to show and, where it helps, the input field they
-//! concern. Database and other internal failures keep their detail for the log only.
+//! concern. Database and other internal failures keep their detail for the log only. Every code
+//! a client can meet, whether it comes from a domain error or from the HTTP layer (rate limits,
+//! body size, webhook signatures), is a [`Code`], with its HTTP status defined here once; the
+//! README's error table is tested against [`Code::ALL`].
 
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
@@ -31,6 +33,9 @@ pub enum Error {
     /// The server has no payment provider configured.
     #[error("payments are not enabled on this server")]
     PaymentsDisabled,
+    /// A webhook delivery whose signature does not verify.
+    #[error("{0}")]
+    BadSignature(String),
     /// Anything else: logged, never shown.
     #[error("internal error")]
     Internal(String),
@@ -49,17 +54,90 @@ impl Error {
     }
 
     /// The stable code clients match on (`extensions.code` in GraphQL).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Error::BadInput { .. } => "BAD_USER_INPUT",
-            Error::NotFound { .. } => "NOT_FOUND",
-            Error::Unauthenticated(_) => "UNAUTHENTICATED",
-            Error::Forbidden(_) => "FORBIDDEN",
-            Error::Conflict(_) => "CONFLICT",
-            Error::Unavailable(_) => "UNAVAILABLE",
-            Error::PaymentsDisabled => "PAYMENTS_DISABLED",
-            Error::Internal(_) => "INTERNAL",
+            Error::BadInput { .. } => Code::BadUserInput,
+            Error::NotFound { .. } => Code::NotFound,
+            Error::Unauthenticated(_) => Code::Unauthenticated,
+            Error::Forbidden(_) => Code::Forbidden,
+            Error::Conflict(_) => Code::Conflict,
+            Error::Unavailable(_) => Code::Unavailable,
+            Error::PaymentsDisabled => Code::PaymentsDisabled,
+            Error::BadSignature(_) => Code::BadSignature,
+            Error::Internal(_) => Code::Internal,
         }
+    }
+}
+
+/// Every error code a client can see, with the HTTP status it is answered with outside GraphQL
+/// (a GraphQL answer is HTTP 200 with the code in `extensions.code`, except refusals before it
+/// runs: a bad token, a rate limit, an oversized or unreadable body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    BadUserInput,
+    NotFound,
+    Unauthenticated,
+    Forbidden,
+    Conflict,
+    RateLimited,
+    Unavailable,
+    PaymentsDisabled,
+    PayloadTooLarge,
+    BadSignature,
+    Internal,
+}
+
+impl Code {
+    pub const ALL: [Code; 11] = [
+        Code::BadUserInput,
+        Code::NotFound,
+        Code::Unauthenticated,
+        Code::Forbidden,
+        Code::Conflict,
+        Code::RateLimited,
+        Code::Unavailable,
+        Code::PaymentsDisabled,
+        Code::PayloadTooLarge,
+        Code::BadSignature,
+        Code::Internal,
+    ];
+
+    /// The code as clients match on it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadUserInput => "BAD_USER_INPUT",
+            Code::NotFound => "NOT_FOUND",
+            Code::Unauthenticated => "UNAUTHENTICATED",
+            Code::Forbidden => "FORBIDDEN",
+            Code::Conflict => "CONFLICT",
+            Code::RateLimited => "RATE_LIMITED",
+            Code::Unavailable => "UNAVAILABLE",
+            Code::PaymentsDisabled => "PAYMENTS_DISABLED",
+            Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Code::BadSignature => "BAD_SIGNATURE",
+            Code::Internal => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status of an answer carrying this code outside a GraphQL result.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Code::BadUserInput | Code::BadSignature => 400,
+            Code::Unauthenticated => 401,
+            Code::Forbidden => 403,
+            Code::NotFound => 404,
+            Code::Conflict => 409,
+            Code::PayloadTooLarge => 413,
+            Code::RateLimited => 429,
+            Code::Internal => 500,
+            Code::Unavailable | Code::PaymentsDisabled => 503,
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

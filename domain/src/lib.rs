@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod pagination;
+pub mod payments;
 pub mod reviews;
 pub mod search;
 pub mod shortlists;
@@ -23,6 +24,6 @@ pub mod vetting;
 pub mod visibility;
 pub mod vocab;
 
-pub use error::{Error, Result};
+pub use error::{Code, Error, Result};
 pub use sea_orm;
 pub use uuid::Uuid;

@@ -24,7 +24,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::actor::{self, Actor};
@@ -32,6 +32,7 @@ use crate::catalogue::{deals, organisations, products};
 use crate::entity::{
     loan, lot, lot_supplier, order, order_line, organisation, payment_customer, stripe_event,
 };
+use crate::payments::{PaymentEffect, PaymentEvent};
 use crate::vocab::{LoanStatus, OrderStatus, PaymentMethod, PriceOption, PricingModel, Role};
 use crate::{Error, Result, audit, db, lending};
 
@@ -489,16 +490,6 @@ async fn save(
     }
 }
 
-/// A provider event, as verified by the api crate.
-#[derive(Debug, Clone)]
-pub struct ProviderEvent {
-    pub id: String,
-    pub kind: String,
-    pub created: DateTime<Utc>,
-    /// The event's `data.object`.
-    pub object: Value,
-}
-
 /// What an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventOutcome {
@@ -525,61 +516,32 @@ impl EventOutcome {
     }
 }
 
-enum Effect {
-    Paid { amount: Option<i64> },
-    Failed { reason: String },
-    Voided,
-}
-
-fn effect_of(e: &ProviderEvent) -> Option<Effect> {
-    let o = &e.object;
-    let reason = |o: &Value| {
-        o["last_payment_error"]["message"]
-            .as_str()
-            .or(o["last_finalization_error"]["message"].as_str())
-            .unwrap_or("the payment failed")
-            .to_owned()
+/// The order an event is about: by the provider's id of its payment or invoice, else by the
+/// order id in the object's metadata.
+async fn order_for(tx: &impl ConnectionTrait, e: &PaymentEvent) -> Result<Option<order::Model>> {
+    let Some(subject) = &e.subject else {
+        return Ok(None);
     };
-    match e.kind.as_str() {
-        "payment_intent.succeeded" => Some(Effect::Paid {
-            amount: o["amount_received"].as_i64().or(o["amount"].as_i64()),
-        }),
-        "invoice.paid" | "invoice.payment_succeeded" => Some(Effect::Paid {
-            amount: o["amount_paid"].as_i64().or(o["total"].as_i64()),
-        }),
-        "payment_intent.payment_failed" | "invoice.payment_failed" => {
-            Some(Effect::Failed { reason: reason(o) })
-        }
-        "invoice.voided" => Some(Effect::Voided),
-        _ => None,
-    }
-}
-
-async fn order_for(tx: &impl ConnectionTrait, e: &ProviderEvent) -> Result<Option<order::Model>> {
-    let o = &e.object;
-    let id = o["id"].as_str().unwrap_or_default();
-    let column = if e.kind.starts_with("invoice.") {
-        order::Column::StripeInvoiceId
-    } else {
-        order::Column::StripePaymentIntentId
+    let column = match subject.kind {
+        PaymentMethod::Invoice => order::Column::StripeInvoiceId,
+        PaymentMethod::Card => order::Column::StripePaymentIntentId,
     };
-    if !id.is_empty()
-        && let Some(found) = order::Entity::find().filter(column.eq(id)).one(tx).await?
+    if !subject.provider_id.is_empty()
+        && let Some(found) = order::Entity::find()
+            .filter(column.eq(subject.provider_id.as_str()))
+            .one(tx)
+            .await?
     {
         return Ok(Some(found));
     }
-    // The object may arrive before its id was recorded on the order: its metadata names it.
-    match o["metadata"]["order_id"]
-        .as_str()
-        .and_then(|s| s.parse::<Uuid>().ok())
-    {
+    match subject.order_id {
         Some(order_id) => Ok(order::Entity::find_by_id(order_id).one(tx).await?),
         None => Ok(None),
     }
 }
 
 /// Applies a verified provider event, at most once per event id.
-pub async fn apply_event(db: &DatabaseConnection, e: ProviderEvent) -> Result<EventOutcome> {
+pub async fn apply_event(db: &DatabaseConnection, e: &PaymentEvent) -> Result<EventOutcome> {
     let tx = db::begin_write(db).await?;
     let now = Utc::now();
     let first = stripe_event::Entity::insert(stripe_event::ActiveModel {
@@ -601,10 +563,10 @@ pub async fn apply_event(db: &DatabaseConnection, e: ProviderEvent) -> Result<Ev
         db::commit(tx).await?;
         return Ok(EventOutcome::Duplicate);
     }
-    let (outcome, order_id) = match (effect_of(&e), order_for(&tx, &e).await?) {
+    let (outcome, order_id) = match (&e.effect, order_for(&tx, e).await?) {
         (None, o) => (EventOutcome::Ignored, o.map(|o| o.id)),
         (Some(_), None) => (EventOutcome::UnknownOrder, None),
-        (Some(effect), Some(o)) => (apply(&tx, &e, effect, &o).await?, Some(o.id)),
+        (Some(effect), Some(o)) => (apply(&tx, e, effect, &o).await?, Some(o.id)),
     };
     stripe_event::Entity::update(stripe_event::ActiveModel {
         id: Set(e.id.clone()),
@@ -620,8 +582,8 @@ pub async fn apply_event(db: &DatabaseConnection, e: ProviderEvent) -> Result<Ev
 
 async fn apply(
     tx: &impl ConnectionTrait,
-    e: &ProviderEvent,
-    effect: Effect,
+    e: &PaymentEvent,
+    effect: &PaymentEffect,
     before: &order::Model,
 ) -> Result<EventOutcome> {
     let status = OrderStatus::from_code(&before.status);
@@ -630,26 +592,28 @@ async fn apply(
     }
     let mut after = before.clone();
     match effect {
-        Effect::Paid { amount } => {
-            let currency = e.object["currency"].as_str().unwrap_or("gbp");
-            if amount != Some(before.total_pence)
+        PaymentEffect::Paid {
+            amount_pence,
+            currency,
+        } => {
+            if *amount_pence != Some(before.total_pence)
                 || !currency.eq_ignore_ascii_case(&before.currency)
             {
-                tracing::warn!(order = %before.id, event = %e.id, ?amount, expected = before.total_pence, "payment for another amount: not applied");
+                tracing::warn!(order = %before.id, event = %e.id, ?amount_pence, expected = before.total_pence, "payment for another amount: not applied");
                 return Ok(EventOutcome::AmountMismatch);
             }
             after.status = OrderStatus::Paid.code().into();
             after.paid_at = Some(e.created);
             after.failure_reason = None;
         }
-        Effect::Failed { reason } => {
+        PaymentEffect::Failed { reason } => {
             if status == Some(OrderStatus::Void) {
                 return Ok(EventOutcome::Ignored);
             }
             after.status = OrderStatus::PaymentFailed.code().into();
             after.failure_reason = Some(reason.chars().take(500).collect());
         }
-        Effect::Voided => {
+        PaymentEffect::Voided => {
             after.status = OrderStatus::Void.code().into();
         }
     }

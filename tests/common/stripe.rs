@@ -200,5 +200,5 @@ impl Emulator {
 
 /// A `Stripe-Signature` header for `body` at unix time `t`.
 pub fn signature(secret: &str, t: i64, body: &str) -> String {
-    becta_api::payments::signature_header(secret, t, body.as_bytes())
+    becta_api::stripe::signature_header(secret, t, body.as_bytes())
 }

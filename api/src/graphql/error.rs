@@ -4,13 +4,13 @@
 //! logged here with the request id; clients get a generic message and never SQL or stack text.
 
 use async_graphql::{ErrorExtensions, Response};
-use becta_domain::Error;
+use becta_domain::{Code, Error};
 
 /// Converts a domain error into a GraphQL error with its code (and field, for bad input).
 pub fn to_gql(err: Error) -> async_graphql::Error {
     match &err {
         Error::Internal(detail) | Error::Unavailable(detail) => {
-            tracing::error!(code = err.code(), detail = %detail, "request failed");
+            tracing::error!(code = %err.code(), detail = %detail, "request failed");
         }
         _ => {}
     }
@@ -20,7 +20,7 @@ pub fn to_gql(err: Error) -> async_graphql::Error {
         _ => None,
     };
     async_graphql::Error::new(err.to_string()).extend_with(|_, e| {
-        e.set("code", code);
+        e.set("code", code.as_str());
         if let Some(f) = &field {
             e.set("field", f.as_str());
         }
@@ -59,15 +59,15 @@ pub fn ensure_codes(mut resp: Response) -> Response {
             continue;
         }
         let code = if e.path.is_empty() || is_input_coercion(&e.message) {
-            "BAD_USER_INPUT"
+            Code::BadUserInput
         } else {
             tracing::error!(message = %e.message, path = ?e.path, "resolver error without a code");
             e.message = "internal error".into();
-            "INTERNAL"
+            Code::Internal
         };
         e.extensions
             .get_or_insert_with(Default::default)
-            .set("code", code);
+            .set("code", code.as_str());
     }
     resp
 }
@@ -92,6 +92,8 @@ mod tests {
             (Error::Forbidden("x".into()), "FORBIDDEN"),
             (Error::Conflict("x".into()), "CONFLICT"),
             (Error::Unavailable("db down".into()), "UNAVAILABLE"),
+            (Error::PaymentsDisabled, "PAYMENTS_DISABLED"),
+            (Error::BadSignature("x".into()), "BAD_SIGNATURE"),
             (Error::Internal("SELECT secret".into()), "INTERNAL"),
         ];
         for (err, code) in cases {

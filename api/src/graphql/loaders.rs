@@ -8,7 +8,9 @@ use async_graphql::dataloader::Loader;
 use becta_domain::actor;
 use becta_domain::catalogue::products::ProductFacets;
 use becta_domain::catalogue::{deals, organisations, products};
-use becta_domain::entity::{category, lot, organisation, provider, user};
+use becta_domain::entity::{
+    category, lot, organisation, product_rating, provider, trial_offer, user,
+};
 use becta_domain::sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -42,6 +44,14 @@ key!(
 key!(
     /// The subjects, key stages, platforms and badges of a product.
     ProductFacetsOf
+);
+key!(
+    /// The review aggregates of a product.
+    ProductRatingOf
+);
+key!(
+    /// The open trial offers of a product.
+    ProductTrialOffers
 );
 key!(DealCategories);
 key!(DealEligibility);
@@ -99,6 +109,8 @@ loader!(UserId => user::Model, rekey_found, |db, ids| actor::users_by_ids(db, &i
 loader!(ProviderId => provider::Model, rekey_found, |db, ids| deals::providers_by_id(db, &ids));
 loader!(ProductCategories => Vec<category::Model>, |db, ids| products::categories_of(db, &ids));
 loader!(ProductFacetsOf => ProductFacets, |db, ids| products::facets_of(db, &ids));
+loader!(ProductRatingOf => Option<product_rating::Model>, |db, ids| products::ratings_of(db, &ids));
+loader!(ProductTrialOffers => Vec<trial_offer::Model>, |db, ids| products::open_trial_offers_of(db, &ids));
 loader!(DealCategories => Vec<category::Model>, |db, ids| deals::categories_of(db, &ids));
 loader!(DealEligibility => deals::Eligibility, |db, ids| deals::eligibility_of(db, &ids));
 loader!(DealLots => Vec<lot::Model>, |db, ids| deals::lots_of(db, &ids));

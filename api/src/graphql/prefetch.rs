@@ -56,7 +56,7 @@ pub async fn products(
     let wants_facets = ["subjects", "keyStages", "platforms", "badges"]
         .iter()
         .any(|f| node.field(f).exists());
-    let (suppliers, categories, facets) = tokio::join!(
+    let (suppliers, categories, facets, aggregates) = tokio::join!(
         load_if(
             loader,
             node.field("supplier").exists(),
@@ -72,10 +72,36 @@ pub async fn products(
             wants_facets,
             rows.iter().map(|r| ProductFacetsOf(r.id))
         ),
+        product_aggregates(ctx, &node, rows.iter().map(|r| r.id)),
     );
     suppliers.map_err(unarc)?;
     categories.map_err(unarc)?;
     facets.map_err(unarc)?;
+    aggregates
+}
+
+/// What a product's rows do not hold and its search record does not either: its review
+/// aggregates and open trial offers, for every product of a page at once.
+pub async fn product_aggregates(
+    ctx: &Context<'_>,
+    node: &Lookahead<'_>,
+    ids: impl Iterator<Item = uuid::Uuid> + Clone,
+) -> async_graphql::Result<()> {
+    let loader = ctx.data::<RequestLoader>()?;
+    let (ratings, offers) = tokio::join!(
+        load_if(
+            loader,
+            node.field("rating").exists(),
+            ids.clone().map(ProductRatingOf)
+        ),
+        load_if(
+            loader,
+            node.field("trialOffers").exists(),
+            ids.map(ProductTrialOffers)
+        ),
+    );
+    ratings.map_err(unarc)?;
+    offers.map_err(unarc)?;
     Ok(())
 }
 

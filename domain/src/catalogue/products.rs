@@ -13,7 +13,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::entity::{category, product, product_category, product_facet};
+use crate::entity::{
+    category, product, product_category, product_facet, product_rating, trial_offer,
+};
 use crate::pagination::{Cursor, Page, PageArgs};
 use crate::vocab::{
     Badge, CyberEssentials, HostingLocation, KeyStage, Phase, Platform, PricingModel,
@@ -207,6 +209,31 @@ pub async fn facets_of(
         f.key_stages.sort();
         f.platforms.sort();
         f.badges.sort();
+    }
+    Ok(out)
+}
+
+/// The review aggregates of several products, by product (none for a product without
+/// reviews).
+pub async fn ratings_of(
+    db: &impl ConnectionTrait,
+    product_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Option<product_rating::Model>>> {
+    let rows = product_rating::Entity::find()
+        .filter(product_rating::Column::ProductId.is_in(product_ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.product_id, Some(r))).collect())
+}
+
+/// The open trial offers of several products, by product, oldest first.
+pub async fn open_trial_offers_of(
+    db: &impl ConnectionTrait,
+    product_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<trial_offer::Model>>> {
+    let mut out: HashMap<Uuid, Vec<trial_offer::Model>> = HashMap::new();
+    for offer in crate::lending::open_offers(db, product_ids).await? {
+        out.entry(offer.product_id).or_default().push(offer);
     }
     Ok(out)
 }

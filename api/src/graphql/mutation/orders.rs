@@ -2,13 +2,13 @@
 
 use async_graphql::{Context, ID, Object};
 use becta_domain::orders::PurchaseRequest;
+use becta_domain::payments;
 use becta_domain::vocab::{PaymentMethod, PriceOption};
 
 use crate::graphql::auth::actor;
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::Order;
 use crate::graphql::types::ids::parse_id;
-use crate::payments;
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -21,7 +21,10 @@ impl OrderMutation {
     /// number). Prices are in pence with VAT at 20%; with `loanId`, the trial loan is converted
     /// once paid. Send the same `clientKey` to retry a request safely: it never charges twice.
     /// `PAYMENTS_DISABLED` when the server has no payment provider.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the GraphQL arguments of `purchase`"
+    )]
     async fn purchase(
         &self,
         ctx: &Context<'_>,
@@ -49,6 +52,9 @@ impl OrderMutation {
             loan_id: opt("loanId", &loan_id)?,
             client_key,
         };
-        payments::purchase(state, a, req).await.gql().map(Order)
+        payments::purchase(&state.db, state.payments.as_deref(), a, req)
+            .await
+            .gql()
+            .map(Order)
     }
 }

@@ -271,10 +271,12 @@ impl Product {
     }
     /// Review figures from published reviews: average, count, distribution, per criterion.
     async fn rating(&self, ctx: &Context<'_>) -> async_graphql::Result<RatingSummary> {
-        let db = &ctx.data::<AppState>()?.db;
-        Ok(RatingSummary(
-            becta_domain::reviews::summary(db, self.0.id).await.gql()?,
-        ))
+        let rating = loader(ctx)?
+            .load_one(ProductRatingOf(self.0.id))
+            .await
+            .map_err(|e| (*e).clone())?
+            .flatten();
+        Ok(RatingSummary(rating))
     }
     /// Published reviews by schools.
     #[graphql(complexity = "first.unwrap_or(10).max(0) as usize * child_complexity")]
@@ -314,10 +316,8 @@ impl Product {
     }
     /// Open trial offers: schools may borrow seats to try the product before buying.
     async fn trial_offers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TrialOffer>> {
-        let db = &ctx.data::<AppState>()?.db;
-        Ok(becta_domain::lending::open_offers(db, &[self.0.id])
-            .await
-            .gql()?
+        Ok(load_list(ctx, ProductTrialOffers(self.0.id))
+            .await?
             .into_iter()
             .map(|o| TrialOffer(o, false))
             .collect())

@@ -249,6 +249,7 @@ pub async fn product_results(
     let (found, missing) = public_records(&results.hits, &public, |stored| {
         state.product_records.get_many(stored)
     });
+    prefetch::product_aggregates(ctx, &node, found.iter().map(|(id, _)| *id)).await?;
     let records: HashMap<Uuid, LoadedProduct> = found
         .into_iter()
         .map(|(id, r)| (id, LoadedProduct::Record(r)))

@@ -1,29 +1,26 @@
-//! Payments through Stripe: the gateway that makes customers, PaymentIntents and invoices,
-//! the purchase flow around the domain's orders, and `POST /webhooks/stripe`.
+//! The Stripe adapter: [`Gateway`] implements the domain's [`PaymentProvider`] with Stripe's
+//! API (customers, PaymentIntents, invoices) and reads Stripe's webhook events into
+//! [`PaymentEvent`]s. Nothing of Stripe's formats reaches the domain.
 //!
 //! Policy:
-//! - Without `BECTA_STRIPE_SECRET_KEY` there is no gateway: `purchase` answers
-//!   `PAYMENTS_DISABLED` and the webhook route answers 503 with the same code.
 //! - Requests use async-stripe's typed builders, but read back only the few fields we need
 //!   (small miniserde structs), so a response with fields we do not model still parses.
 //! - Every create carries an idempotency key derived from the order (or the school, for its
 //!   customer), so repeating a step after a timeout never makes a second object.
 //! - Webhooks are verified on the raw body: `Stripe-Signature` holds `t=<unix time>` and one or
 //!   more `v1=<hex HMAC-SHA256 of "t.body">`; a timestamp more than 5 minutes from now is
-//!   refused. Verified events go to the domain, which applies each event id once.
+//!   refused.
 
 use std::collections::HashMap;
 
-use becta_domain::actor::Actor;
-use becta_domain::orders::{self, Prepared, ProviderEvent, ProviderObject, PurchaseRequest};
+use becta_domain::entity::organisation;
+use becta_domain::orders::{Prepared, ProviderObject};
+use becta_domain::payments::{PaymentEffect, PaymentEvent, PaymentProvider, PaymentSubject};
 use becta_domain::vocab::PaymentMethod;
 use becta_domain::{Error, Result};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use poem::http::StatusCode;
-use poem::web::{Data, Json};
-use poem::{Body, IntoResponse, Request, Response, handler};
-use serde_json::json;
+use serde_json::Value;
 use sha2::Sha256;
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_billing::InvoiceCollectionMethod;
@@ -35,7 +32,6 @@ use stripe_core::payment_intent::CreatePaymentIntent;
 use stripe_types::Currency;
 
 use crate::config::StripeConfig;
-use crate::http::{Http, domain_error, error_body};
 
 /// Webhook timestamps further than this from now are refused.
 pub const TOLERANCE_SECONDS: i64 = 300;
@@ -101,27 +97,6 @@ impl Gateway {
             .map_err(|e| provider_error(step, e))
     }
 
-    /// The school's customer, made once per school (keyed by the school's id).
-    async fn customer(&self, p: &Prepared) -> Result<String> {
-        let mut metadata = HashMap::new();
-        metadata.insert("school_id".to_owned(), p.school.id.to_string());
-        if let Some(urn) = p.school.urn {
-            metadata.insert("urn".to_owned(), urn.to_string());
-        }
-        let req = CreateCustomer::new()
-            .name(p.school.name.clone())
-            .metadata(metadata)
-            .build();
-        Ok(self
-            .send(
-                "create customer",
-                req,
-                format!("becta-customer-{}", p.school.id),
-            )
-            .await?
-            .id)
-    }
-
     fn metadata(p: &Prepared) -> HashMap<String, String> {
         let mut m = HashMap::new();
         m.insert("order_id".to_owned(), p.order.id.to_string());
@@ -131,8 +106,32 @@ impl Gateway {
         }
         m
     }
+}
 
-    async fn payment_intent(&self, p: &Prepared, customer: &str) -> Result<ProviderObject> {
+#[async_trait::async_trait]
+impl PaymentProvider for Gateway {
+    /// The school's customer, made once per school (keyed by the school's id).
+    async fn customer(&self, school: &organisation::Model) -> Result<String> {
+        let mut metadata = HashMap::new();
+        metadata.insert("school_id".to_owned(), school.id.to_string());
+        if let Some(urn) = school.urn {
+            metadata.insert("urn".to_owned(), urn.to_string());
+        }
+        let req = CreateCustomer::new()
+            .name(school.name.clone())
+            .metadata(metadata)
+            .build();
+        Ok(self
+            .send(
+                "create customer",
+                req,
+                format!("becta-customer-{}", school.id),
+            )
+            .await?
+            .id)
+    }
+
+    async fn card_payment(&self, p: &Prepared, customer: &str) -> Result<ProviderObject> {
         let req = CreatePaymentIntent::new(p.order.total_pence, Currency::GBP)
             .customer(customer)
             .metadata(Self::metadata(p))
@@ -205,45 +204,21 @@ impl Gateway {
         Ok(ProviderObject::Invoice { id: invoice.id })
     }
 
-    /// Asks Stripe for what the order needs: the school's customer, then a PaymentIntent or a
-    /// sent invoice.
-    async fn provide(&self, p: &Prepared) -> Result<(String, ProviderObject)> {
-        let customer = match &p.customer_id {
-            Some(c) => c.clone(),
-            None => self.customer(p).await?,
+    fn verify_event(
+        &self,
+        signature: &str,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<PaymentEvent> {
+        let Some(secret) = &self.webhook_secret else {
+            return Err(Error::PaymentsDisabled);
         };
-        let made = match PaymentMethod::from_code(&p.order.method) {
-            Some(PaymentMethod::Invoice) => self.invoice(p, &customer).await?,
-            _ => self.payment_intent(p, &customer).await?,
-        };
-        Ok((customer, made))
-    }
-}
-
-/// A purchase: the order (written first), then Stripe, then the order again with what Stripe
-/// made. A provider failure leaves the order `failed` with its reason; retrying with the same
-/// `clientKey` resumes it with the same idempotency keys.
-pub async fn purchase(
-    state: &crate::state::AppState,
-    actor: &Actor,
-    req: PurchaseRequest,
-) -> Result<becta_domain::entity::order::Model> {
-    let Some(gateway) = &state.payments else {
-        return Err(Error::PaymentsDisabled);
-    };
-    let p = orders::prepare(&state.db, actor, req).await?;
-    if !p.needs_provider() {
-        return Ok(p.order);
-    }
-    match gateway.provide(&p).await {
-        Ok((customer, made)) => {
-            let customer = orders::record_customer(&state.db, p.order.school_id, &customer).await?;
-            orders::record_provider(&state.db, p.order.id, &customer, made).await
+        if let Err(why) = verify_signature(secret, signature, body, now) {
+            return Err(Error::BadSignature(why.to_owned()));
         }
-        Err(e) => {
-            orders::record_provider_failure(&state.db, p.order.id, &e.to_string()).await?;
-            Err(e)
-        }
+        let envelope: Envelope = serde_json::from_slice(body)
+            .map_err(|e| Error::bad_input("body", format!("the event could not be read: {e}")))?;
+        Ok(event_of(envelope))
     }
 }
 
@@ -311,70 +286,58 @@ struct Envelope {
 
 #[derive(serde::Deserialize)]
 struct EnvelopeData {
-    object: serde_json::Value,
+    object: Value,
 }
 
-/// Largest webhook body accepted.
-const MAX_WEBHOOK_BYTES: usize = 512 * 1024;
-
-/// `POST /webhooks/stripe`
-#[handler]
-pub async fn webhook(req: &Request, body: Body, Data(http): Data<&Http>) -> Response {
-    let state = &http.state;
-    let Some(secret) = state
-        .payments
-        .as_ref()
-        .and_then(|g| g.webhook_secret.clone())
-    else {
-        return error_body(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "PAYMENTS_DISABLED",
-            "payments are not configured on this server",
-        );
+/// A Stripe event in the domain's words: which payment or invoice, and what happened to it.
+fn event_of(envelope: Envelope) -> PaymentEvent {
+    let o = &envelope.data.object;
+    let kind = envelope.kind.as_str();
+    let method = if kind.starts_with("invoice.") {
+        PaymentMethod::Invoice
+    } else {
+        PaymentMethod::Card
     };
-    let bytes = match body.into_bytes_limit(MAX_WEBHOOK_BYTES).await {
-        Ok(b) => b,
-        Err(_) => {
-            return error_body(
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                "the body could not be read",
-            );
+    let reason = |o: &Value| {
+        o["last_payment_error"]["message"]
+            .as_str()
+            .or(o["last_finalization_error"]["message"].as_str())
+            .unwrap_or("the payment failed")
+            .to_owned()
+    };
+    let paid = |amount: Option<i64>| PaymentEffect::Paid {
+        amount_pence: amount,
+        currency: o["currency"].as_str().unwrap_or("gbp").to_owned(),
+    };
+    let effect = match kind {
+        "payment_intent.succeeded" => {
+            Some(paid(o["amount_received"].as_i64().or(o["amount"].as_i64())))
         }
-    };
-    let header = req
-        .headers()
-        .get("stripe-signature")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    if let Err(why) = verify_signature(&secret, header, &bytes, Utc::now()) {
-        tracing::warn!(why, "stripe webhook refused");
-        return error_body(StatusCode::BAD_REQUEST, "BAD_SIGNATURE", why);
-    }
-    let envelope: Envelope = match serde_json::from_slice(&bytes) {
-        Ok(e) => e,
-        Err(e) => {
-            let msg = format!("the event could not be read: {e}");
-            return error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &msg);
+        "invoice.paid" | "invoice.payment_succeeded" => {
+            Some(paid(o["amount_paid"].as_i64().or(o["total"].as_i64())))
         }
+        "payment_intent.payment_failed" | "invoice.payment_failed" => {
+            Some(PaymentEffect::Failed { reason: reason(o) })
+        }
+        "invoice.voided" => Some(PaymentEffect::Voided),
+        _ => None,
     };
-    let event = ProviderEvent {
+    let subject =
+        (kind.starts_with("invoice.") || kind.starts_with("payment_intent.")).then(|| {
+            PaymentSubject {
+                kind: method,
+                provider_id: o["id"].as_str().unwrap_or_default().to_owned(),
+                order_id: o["metadata"]["order_id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok()),
+            }
+        });
+    PaymentEvent {
+        created: DateTime::from_timestamp(envelope.created, 0).unwrap_or_else(Utc::now),
         id: envelope.id,
         kind: envelope.kind,
-        created: DateTime::from_timestamp(envelope.created, 0).unwrap_or_else(Utc::now),
-        object: envelope.data.object,
-    };
-    let (id, kind) = (event.id.clone(), event.kind.clone());
-    match orders::apply_event(&state.db, event).await {
-        Ok(outcome) => {
-            tracing::info!(event = %id, %kind, outcome = outcome.code(), "stripe event");
-            Json(json!({ "received": true, "outcome": outcome.code() })).into_response()
-        }
-        Err(e) => {
-            // Stripe retries on any non-2xx answer.
-            tracing::error!(event = %id, error = %e, "stripe event not applied");
-            domain_error(e)
-        }
+        subject,
+        effect,
     }
 }
 
