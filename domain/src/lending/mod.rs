@@ -1,0 +1,88 @@
+//! The lending library: suppliers' trial offers, schools' loans and waitlists, and the sweeper
+//! that ends loans and hands their seats on.
+//!
+//! Policy:
+//! - Every change that touches seats runs with the offer row locked (`SELECT ... FOR UPDATE` on
+//!   PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises writers), so seat counts, waitlist
+//!   sequence numbers and hand-ons are decided one at a time per offer. Locks are always taken
+//!   offer first, then loan, so transactions cannot deadlock.
+//! - Invariant: an open offer has free seats only while its waitlist is empty. A freed seat goes
+//!   to the head of the waitlist in the same transaction that frees it, so nobody can jump the
+//!   queue, and `seats_free` never goes below zero (a CHECK guards it too).
+//! - One open loan or waitlist place per school per product (a partial unique index guards it).
+//! - Activation codes are shown only to the school holding the seat; they never enter events,
+//!   the audit log or notifications. A code returns to the pool when its loan ends.
+//! - A school's loans are private: another party asking for one gets `NOT_FOUND`.
+
+mod loans;
+mod offers;
+mod sweeper;
+mod waitlist;
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect, Set};
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::entity::{loan, loan_event, trial_offer};
+use crate::vocab::{LoanStatus, OfferStatus};
+use crate::{Error, Result, db};
+
+pub(crate) use loans::convert;
+pub use loans::{
+    LoanView, activation_code, extend, get, history, leave_waitlist, mine, request, return_loan,
+};
+pub use offers::{
+    NewOffer, OfferStats, create_offer, my_offers, offer_stats, open_offers, set_offer_status,
+};
+pub use sweeper::{Swept, sweep};
+
+fn offer_status(o: &trial_offer::Model) -> Result<OfferStatus> {
+    OfferStatus::from_code(&o.status)
+        .ok_or_else(|| Error::Internal(format!("unknown offer status {:?}", o.status)))
+}
+
+pub fn loan_status(l: &loan::Model) -> Result<LoanStatus> {
+    LoanStatus::from_code(&l.status)
+        .ok_or_else(|| Error::Internal(format!("unknown loan status {:?}", l.status)))
+}
+
+/// The offer, locked for the rest of the transaction.
+async fn lock_offer(tx: &impl ConnectionTrait, id: Uuid) -> Result<trial_offer::Model> {
+    let mut q = trial_offer::Entity::find_by_id(id);
+    if db::is_postgres(tx) {
+        q = q.lock_exclusive();
+    }
+    q.one(tx).await?.ok_or(Error::not_found("trial offer"))
+}
+
+async fn event(
+    tx: &impl ConnectionTrait,
+    loan_id: Uuid,
+    kind: &str,
+    detail: Option<serde_json::Value>,
+    actor: Option<&Actor>,
+) -> Result<()> {
+    events(tx, loan_id, &[(kind, detail)], actor).await
+}
+
+/// Several events of one loan in one statement, in order.
+async fn events(
+    tx: &impl ConnectionTrait,
+    loan_id: Uuid,
+    list: &[(&str, Option<serde_json::Value>)],
+    actor: Option<&Actor>,
+) -> Result<()> {
+    let now = Utc::now();
+    loan_event::Entity::insert_many(list.iter().map(|(kind, detail)| loan_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        loan_id: Set(loan_id),
+        kind: Set((*kind).into()),
+        detail: Set(detail.clone()),
+        actor_id: Set(actor.map(|a| a.user_id)),
+        at: Set(now),
+    }))
+    .exec_without_returning(tx)
+    .await?;
+    Ok(())
+}

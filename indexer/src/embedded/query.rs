@@ -1,0 +1,387 @@
+//! Queries: a search's text, synonyms and filters as tantivy queries, and running a search
+//! into hits, highlights and facet counts.
+
+use std::ops::Bound;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tantivy::collector::{Count, MultiCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, ConstScoreQuery, DfaWrapper,
+    EnableScoring, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, Weight,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, Order as TOrder, SegmentReader, TantivyDocument, Term};
+
+use super::facets::FacetCounter;
+use super::internal;
+use super::schema::{FLOAT_ATTRIBUTES, facet, highlighted};
+use super::shards::Shard;
+use crate::highlight::{highlight, words};
+use crate::settings::{self, SYNONYMS, typo_budget};
+use crate::{
+    FacetCount, FacetDistribution, Filter, Highlight, Hit, Order, SearchError, SearchQuery,
+    SearchResult, SearchResults, Sort,
+};
+
+/// Terms of one field accepted by a typo (or prefix) automaton built once for a query word and
+/// shared by the word's clauses on every field (tantivy's `FuzzyTermQuery` builds its own).
+#[derive(Clone)]
+struct SharedAutomaton {
+    field: Field,
+    automaton: Arc<DfaWrapper>,
+}
+
+impl std::fmt::Debug for SharedAutomaton {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedAutomaton")
+            .field("field", &self.field)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Query for SharedAutomaton {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::<DfaWrapper>::new(
+            self.field,
+            self.automaton.clone(),
+        )))
+    }
+}
+
+impl Shard {
+    fn text_terms(&self, field: Field, text: &str) -> SearchResult<Vec<Term>> {
+        let mut analyzer = self.index.tokenizer_for_field(field).map_err(internal)?;
+        let mut stream = analyzer.token_stream(text);
+        let mut terms = Vec::new();
+        while let Some(token) = stream.next() {
+            terms.push(Term::from_field_text(field, &token.text));
+        }
+        Ok(terms)
+    }
+
+    /// A query word in every searchable field: exact (stemmed), and within the typo budget of
+    /// the word as written; the last word being typed also matches as a prefix (within the
+    /// same budget, as Meilisearch does). Each typo automaton is built once per word and shared
+    /// by every field.
+    fn word_query(&self, word: &str, is_last: bool) -> SearchResult<Box<dyn Query>> {
+        let budget = typo_budget(word.chars().count());
+        let prefix = is_last && word.len() >= 2;
+        let automata: Vec<Arc<DfaWrapper>> = match self.fields.raw.first() {
+            Some(raw) if prefix || budget > 0 => self
+                .text_terms(*raw, word)?
+                .into_iter()
+                .map(|term| {
+                    let q = if prefix {
+                        FuzzyTermQuery::new_prefix(term, budget, true)
+                    } else {
+                        FuzzyTermQuery::new(term, budget, true)
+                    };
+                    q.automaton().map(Arc::new).map_err(internal)
+                })
+                .collect::<SearchResult<_>>()?,
+            _ => vec![],
+        };
+        let typo_boost = if prefix { 0.6 } else { 0.5 };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for ((_, field, boost), raw) in self.fields.text.iter().zip(&self.fields.raw) {
+            for term in self.text_terms(*field, word)? {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                        *boost,
+                    )),
+                ));
+            }
+            for automaton in &automata {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(SharedAutomaton {
+                            field: *raw,
+                            automaton: automaton.clone(),
+                        }),
+                        boost * typo_boost,
+                    )),
+                ));
+            }
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// A phrase (a multi-word synonym) in any searchable field.
+    fn phrase_query(&self, phrase: &str) -> SearchResult<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (_, field, boost) in &self.fields.text {
+            let terms = self.text_terms(*field, phrase)?;
+            let q: Box<dyn Query> = match terms.len() {
+                0 => continue,
+                1 => Box::new(TermQuery::new(
+                    terms[0].clone(),
+                    IndexRecordOption::WithFreqs,
+                )),
+                _ => Box::new(PhraseQuery::new(terms)),
+            };
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(q, *boost))));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Every query word (or synonym span) must match somewhere.
+    fn text_query(&self, text: &str) -> SearchResult<Option<Box<dyn Query>>> {
+        let ws = words(text);
+        if ws.is_empty() {
+            return Ok(None);
+        }
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut i = 0;
+        while i < ws.len() {
+            // The longest synonym phrase starting here, if any.
+            let span = SYNONYMS
+                .iter()
+                .flat_map(|group| group.iter().map(move |m| (group, *m)))
+                .filter_map(|(group, member)| {
+                    let mw = words(member);
+                    (ws.len() >= i + mw.len() && ws[i..i + mw.len()] == mw[..]).then_some((
+                        group,
+                        mw.len(),
+                        member,
+                    ))
+                })
+                .max_by_key(|(_, n, _)| *n);
+            match span {
+                Some((group, n, member)) => {
+                    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                    let own: Vec<(Occur, Box<dyn Query>)> = ws[i..i + n]
+                        .iter()
+                        .enumerate()
+                        .map(|(k, w)| Ok((Occur::Must, self.word_query(w, i + k + 1 == ws.len())?)))
+                        .collect::<SearchResult<_>>()?;
+                    alternatives.push((Occur::Should, Box::new(BooleanQuery::new(own))));
+                    for other in group.iter().filter(|m| **m != member) {
+                        alternatives.push((Occur::Should, self.phrase_query(other)?));
+                    }
+                    must.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+                    i += n;
+                }
+                None => {
+                    must.push((Occur::Must, self.word_query(&ws[i], i + 1 == ws.len())?));
+                    i += 1;
+                }
+            }
+        }
+        Ok(Some(Box::new(BooleanQuery::new(must))))
+    }
+
+    fn facet_term_query(field: Field, value: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_facet(field, &facet(value)),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    fn filter_query(&self, filter: &Filter) -> SearchResult<Box<dyn Query>> {
+        settings::check_filter(self.kind, filter)?;
+        let missing =
+            |a: &str| SearchError::Invalid(format!("`{a}` is not an attribute of this index"));
+        Ok(match filter {
+            Filter::AnyOf(attr, values) => {
+                let field = *self.fields.keyword.get(attr).ok_or_else(|| missing(attr))?;
+                Box::new(BooleanQuery::new(
+                    values
+                        .iter()
+                        .map(|v| (Occur::Should, Self::facet_term_query(field, v)))
+                        .collect(),
+                ))
+            }
+            Filter::AllOf(attr, values) => {
+                let field = *self.fields.keyword.get(attr).ok_or_else(|| missing(attr))?;
+                if values.is_empty() {
+                    Box::new(AllQuery)
+                } else {
+                    Box::new(BooleanQuery::new(
+                        values
+                            .iter()
+                            .map(|v| (Occur::Must, Self::facet_term_query(field, v)))
+                            .collect(),
+                    ))
+                }
+            }
+            Filter::Is(attr, value) => {
+                let field = *self.fields.boolean.get(attr).ok_or_else(|| missing(attr))?;
+                Self::facet_term_query(field, if *value { "true" } else { "false" })
+            }
+            Filter::Range(attr, min, max) => {
+                let field = *self.fields.numeric.get(attr).ok_or_else(|| missing(attr))?;
+                let float = FLOAT_ATTRIBUTES.contains(attr);
+                let term = |v: f64, up: bool| {
+                    if float {
+                        Term::from_field_f64(field, v)
+                    } else {
+                        let v = if up { v.floor() } else { v.ceil() };
+                        Term::from_field_i64(field, v as i64)
+                    }
+                };
+                let lower = min.map_or(Bound::Unbounded, |v| Bound::Included(term(v, false)));
+                let upper = max.map_or(Bound::Unbounded, |v| Bound::Included(term(v, true)));
+                Box::new(RangeQuery::new(lower, upper))
+            }
+        })
+    }
+
+    pub(super) fn search(&self, q: &SearchQuery) -> SearchResult<SearchResults> {
+        let started = Instant::now();
+        let text = self.text_query(&q.text)?;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(t) = text {
+            clauses.push((Occur::Must, t));
+        }
+        for f in &q.filters {
+            // Filters restrict without adding to the score.
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(self.filter_query(f)?, 0.0)),
+            ));
+        }
+        let query: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        let searcher = self.reader.searcher();
+
+        let mut collectors = MultiCollector::new();
+        let count = collectors.add_collector(Count);
+        let mut facet_fields = Vec::with_capacity(q.facets.len());
+        for attr in &q.facets {
+            if self.fields.keyword.contains_key(attr) {
+                facet_fields.push(format!("k_{attr}"));
+            } else if self.fields.boolean.contains_key(attr) {
+                facet_fields.push(format!("b_{attr}"));
+            } else {
+                return Err(SearchError::Invalid(format!(
+                    "`{attr}` has no facet counts"
+                )));
+            }
+        }
+        let facet_handle = (!facet_fields.is_empty()).then(|| {
+            collectors.add_collector(FacetCounter {
+                fields: facet_fields,
+                cache: self.value_bits.clone(),
+                live: searcher
+                    .segment_readers()
+                    .iter()
+                    .map(SegmentReader::segment_id)
+                    .collect(),
+            })
+        });
+        let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
+        let (scored, mut fruits): (Vec<(Option<f64>, DocAddress)>, _) = match q.sort {
+            Sort::Relevance => {
+                let handle = collectors.add_collector(top.order_by_score());
+                let mut fruits = searcher.search(&query, &collectors).map_err(internal)?;
+                let hits = handle.extract(&mut fruits);
+                (
+                    hits.into_iter()
+                        .map(|(s, a)| (Some(f64::from(s)), a))
+                        .collect(),
+                    fruits,
+                )
+            }
+            Sort::By(attr, order) => {
+                if !self.fields.numeric.contains_key(attr) {
+                    return Err(SearchError::Invalid(format!("cannot sort by `{attr}`")));
+                }
+                let o = if order == Order::Asc {
+                    TOrder::Asc
+                } else {
+                    TOrder::Desc
+                };
+                let name = format!("n_{attr}");
+                if FLOAT_ATTRIBUTES.contains(&attr) {
+                    let handle = collectors.add_collector(top.order_by_fast_field::<f64>(name, o));
+                    let mut fruits = searcher.search(&query, &collectors).map_err(internal)?;
+                    let hits = handle.extract(&mut fruits);
+                    (hits.into_iter().map(|(_, a)| (None, a)).collect(), fruits)
+                } else {
+                    let handle = collectors.add_collector(top.order_by_fast_field::<i64>(name, o));
+                    let mut fruits = searcher.search(&query, &collectors).map_err(internal)?;
+                    let hits = handle.extract(&mut fruits);
+                    (hits.into_iter().map(|(_, a)| (None, a)).collect(), fruits)
+                }
+            }
+        };
+        let total_hits = count.extract(&mut fruits) as u64;
+        let counted = facet_handle
+            .map(|h| h.extract(&mut fruits))
+            .unwrap_or_default();
+        let facets = q
+            .facets
+            .iter()
+            .zip(counted)
+            .map(|(attr, counts)| {
+                let mut values: Vec<FacetCount> = counts
+                    .into_iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(value, count)| FacetCount { value, count })
+                    .collect();
+                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+                FacetDistribution {
+                    field: (*attr).to_owned(),
+                    values,
+                }
+            })
+            .collect();
+
+        let max_score = scored
+            .iter()
+            .filter_map(|(s, _)| *s)
+            .fold(0.0_f64, f64::max);
+        let qwords = words(&q.text);
+        let mut hits = Vec::with_capacity(scored.len());
+        for (score, addr) in scored {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(internal)?;
+            let id = doc
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let mut highlights = Vec::new();
+            if !qwords.is_empty() {
+                for (attr, field, _) in &self.fields.text {
+                    if !highlighted(self.kind).contains(attr) {
+                        continue;
+                    }
+                    if let Some(snippet) = doc
+                        .get_first(*field)
+                        .and_then(|v| v.as_str())
+                        .and_then(|t| highlight(t, &qwords))
+                    {
+                        highlights.push(Highlight {
+                            field: (*attr).to_owned(),
+                            snippet,
+                        });
+                    }
+                }
+            }
+            let score = score.map(|s| if max_score > 0.0 { s / max_score } else { 0.0 });
+            let record = doc
+                .get_first(self.fields.record)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            hits.push(Hit {
+                id,
+                score,
+                highlights,
+                record,
+            });
+        }
+        Ok(SearchResults {
+            total_hits,
+            hits,
+            facets,
+            processing_time_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+}
