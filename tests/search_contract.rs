@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use becta_domain::search::{DealDocument, LotDocument};
-use becta_indexer::{Documents, Engine, Filter, Kind, Order, ProductDocument, SearchQuery, Sort};
+use becta_indexer::{
+    Attribute, Documents, Engine, Filter, Kind, Order, ProductDocument, SearchQuery, Sort,
+};
 
 fn product(
     id: u8,
@@ -207,7 +209,7 @@ async fn contract(engine: Engine) -> Result<()> {
     );
 
     // Filters combine.
-    let ks2 = Filter::AnyOf("key_stages", vec!["ks2".into()]);
+    let ks2 = Filter::AnyOf(Attribute::KeyStages, vec!["ks2".into()]);
     let mut r = ids(&engine
         .search(Kind::Products, &query("", vec![ks2.clone()]))
         .await?);
@@ -218,13 +220,16 @@ async fn contract(engine: Engine) -> Result<()> {
             Kind::Products,
             &query(
                 "",
-                vec![ks2.clone(), Filter::Range("price_pence", None, Some(400.0))],
+                vec![
+                    ks2.clone(),
+                    Filter::Range(Attribute::PricePence, None, Some(400.0)),
+                ],
             ),
         )
         .await?;
     assert_eq!(ids(&r), [3]);
     let both = Filter::AllOf(
-        "badges",
+        Attribute::Badges,
         vec!["safeguarding".into(), "data_protection".into()],
     );
     assert_eq!(
@@ -237,7 +242,7 @@ async fn contract(engine: Engine) -> Result<()> {
         ids(&engine
             .search(
                 Kind::Products,
-                &query("", vec![Filter::Is("trial_available", true)])
+                &query("", vec![Filter::Is(Attribute::TrialAvailable, true)])
             )
             .await?),
         [3]
@@ -246,7 +251,10 @@ async fn contract(engine: Engine) -> Result<()> {
         ids(&engine
             .search(
                 Kind::Products,
-                &query("", vec![Filter::Range("rating_average", Some(4.0), None)])
+                &query(
+                    "",
+                    vec![Filter::Range(Attribute::RatingAverage, Some(4.0), None)]
+                )
             )
             .await?),
         [3]
@@ -254,7 +262,11 @@ async fn contract(engine: Engine) -> Result<()> {
 
     // Facets count every match, not only the page.
     let mut q = query("", vec![]);
-    q.facets = vec!["key_stages", "badges", "trial_available"];
+    q.facets = vec![
+        Attribute::KeyStages,
+        Attribute::Badges,
+        Attribute::TrialAvailable,
+    ];
     q.limit = 1;
     let r = engine.search(Kind::Products, &q).await?;
     assert_eq!(r.total_hits, 5);
@@ -276,7 +288,7 @@ async fn contract(engine: Engine) -> Result<()> {
 
     // Sorts and paging.
     let mut q = query("", vec![]);
-    q.sort = Sort::By("price_pence", Order::Asc);
+    q.sort = Sort::By(Attribute::PricePence, Order::Asc);
     assert_eq!(
         ids(&engine.search(Kind::Products, &q).await?),
         [2, 3, 1, 5, 4]
@@ -286,7 +298,7 @@ async fn contract(engine: Engine) -> Result<()> {
     let page = engine.search(Kind::Products, &q).await?;
     assert_eq!((ids(&page), page.total_hits), (vec![1, 5], 5));
     let mut q = query("", vec![]);
-    q.sort = Sort::By("rating_average", Order::Desc);
+    q.sort = Sort::By(Attribute::RatingAverage, Order::Desc);
     assert_eq!(
         ids(&engine.search(Kind::Products, &q).await?).first(),
         Some(&3)
@@ -344,7 +356,7 @@ async fn contract(engine: Engine) -> Result<()> {
         .search(Kind::Deals, &query("interactve panel", vec![]))
         .await?;
     assert_eq!(ids(&r).first(), Some(&1));
-    let later = Filter::Range("ends_on_days", Some(20_500.0), None);
+    let later = Filter::Range(Attribute::EndsOnDays, Some(20_500.0), None);
     assert_eq!(
         ids(&engine.search(Kind::Deals, &query("", vec![later])).await?),
         [1]
@@ -352,7 +364,7 @@ async fn contract(engine: Engine) -> Result<()> {
     let bad = engine
         .search(
             Kind::Deals,
-            &query("", vec![Filter::AnyOf("price_pence", vec![])]),
+            &query("", vec![Filter::AnyOf(Attribute::PricePence, vec![])]),
         )
         .await;
     assert!(
@@ -461,7 +473,7 @@ async fn facet_counts_over_a_large_catalogue(engine: &Engine) -> Result<()> {
         ("", vec![], Box::new(|_| true)),
         (
             "",
-            vec![Filter::AnyOf("key_stages", vec!["ks2".into()])],
+            vec![Filter::AnyOf(Attribute::KeyStages, vec!["ks2".into()])],
             Box::new(|d| d.key_stages.iter().any(|k| k == "ks2")),
         ),
         (
@@ -473,10 +485,10 @@ async fn facet_counts_over_a_large_catalogue(engine: &Engine) -> Result<()> {
             "",
             vec![
                 Filter::AllOf(
-                    "badges",
+                    Attribute::Badges,
                     vec!["data_protection".into(), "cyber_security".into()],
                 ),
-                Filter::Range("price_pence", None, Some(900.0)),
+                Filter::Range(Attribute::PricePence, None, Some(900.0)),
             ],
             Box::new(|d| {
                 ["data_protection", "cyber_security"]
@@ -489,7 +501,12 @@ async fn facet_counts_over_a_large_catalogue(engine: &Engine) -> Result<()> {
     for (text, filters, matches) in cases {
         let mut q = query(text, filters.clone());
         q.limit = 5;
-        q.facets = vec!["key_stages", "badges", "categories", "trial_available"];
+        q.facets = vec![
+            Attribute::KeyStages,
+            Attribute::Badges,
+            Attribute::Categories,
+            Attribute::TrialAvailable,
+        ];
         let r = engine.search(Kind::Products, &q).await?;
         let matching: Vec<&ProductDocument> = docs.iter().filter(|d| matches(d)).collect();
         assert_eq!(r.total_hits, matching.len() as u64, "{text:?} {filters:?}");

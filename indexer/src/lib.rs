@@ -15,7 +15,7 @@ pub mod worker;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use becta_domain::search::{DealDocument, Kind, ProductDocument};
+pub use becta_domain::search::{Attribute, DealDocument, Kind, ProductDocument};
 
 /// What went wrong in a search engine.
 #[derive(Debug, thiserror::Error)]
@@ -97,13 +97,13 @@ impl Versioned for DealDocument {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     /// The attribute (a string or a list of strings) holds at least one of the values.
-    AnyOf(&'static str, Vec<String>),
+    AnyOf(Attribute, Vec<String>),
     /// The attribute (a list of strings) holds every one of the values.
-    AllOf(&'static str, Vec<String>),
+    AllOf(Attribute, Vec<String>),
     /// A numeric attribute within the inclusive bounds.
-    Range(&'static str, Option<f64>, Option<f64>),
+    Range(Attribute, Option<f64>, Option<f64>),
     /// A boolean attribute equals the value.
-    Is(&'static str, bool),
+    Is(Attribute, bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +115,7 @@ pub enum Order {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
     Relevance,
-    By(&'static str, Order),
+    By(Attribute, Order),
 }
 
 #[derive(Debug, Clone)]
@@ -126,7 +126,7 @@ pub struct SearchQuery {
     pub limit: usize,
     pub offset: usize,
     /// Attributes whose value counts to return.
-    pub facets: Vec<&'static str>,
+    pub facets: Vec<Attribute>,
 }
 
 impl SearchQuery {

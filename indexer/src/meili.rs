@@ -94,9 +94,9 @@ impl MeiliEngine {
             }
         }
         let mut filterable: Vec<&str> = vec!["id"];
-        filterable.extend(settings::keyword_attributes(kind));
-        filterable.extend(settings::boolean_attributes(kind));
-        filterable.extend(settings::numeric_attributes(kind));
+        filterable.extend(settings::names(settings::keyword_attributes(kind)));
+        filterable.extend(settings::names(settings::boolean_attributes(kind)));
+        filterable.extend(settings::names(settings::numeric_attributes(kind)));
         Settings::new()
             .with_searchable_attributes(settings::searchable(kind))
             .with_filterable_attributes(filterable)
@@ -252,13 +252,6 @@ fn expression(f: &Filter) -> String {
     }
 }
 
-fn highlighted(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::Products => &["name", "summary"],
-        Kind::Deals => &["title", "summary"],
-    }
-}
-
 #[async_trait::async_trait]
 impl SearchEngine for MeiliEngine {
     fn name(&self) -> &'static str {
@@ -322,13 +315,14 @@ impl SearchEngine for MeiliEngine {
             Sort::By(a, Order::Desc) => Some(format!("{a}:desc")),
         };
         let sort_refs: Vec<&str> = sort.iter().map(String::as_str).collect();
+        let highlighted = settings::names(settings::highlighted(kind));
         let mut s = index.search();
         s.with_query(&q.text)
             .with_limit(q.limit)
             .with_offset(q.offset)
             .with_show_ranking_score(true)
             .with_attributes_to_retrieve(Selectors::Some(&["id", "record"]))
-            .with_attributes_to_highlight(Selectors::Some(highlighted(kind)))
+            .with_attributes_to_highlight(Selectors::Some(&highlighted))
             .with_highlight_pre_tag("<em>")
             .with_highlight_post_tag("</em>");
         if !filter.is_empty() {
@@ -337,8 +331,9 @@ impl SearchEngine for MeiliEngine {
         if !sort_refs.is_empty() {
             s.with_sort(&sort_refs);
         }
+        let facet_names = settings::names(&q.facets);
         if !q.facets.is_empty() {
-            s.with_facets(Selectors::Some(&q.facets));
+            s.with_facets(Selectors::Some(&facet_names));
         }
         let res = s.execute::<Map<String, Json>>().await.map_err(map_err)?;
         let hits = res
@@ -354,7 +349,7 @@ impl SearchEngine for MeiliEngine {
                 let highlights = h
                     .formatted_result
                     .map(|f| {
-                        highlighted(kind)
+                        highlighted
                             .iter()
                             .filter_map(|a| {
                                 f.get(*a)
@@ -391,7 +386,7 @@ impl SearchEngine for MeiliEngine {
                 let mut values: Vec<FacetCount> = res
                     .facet_distribution
                     .as_ref()
-                    .and_then(|d| d.get(*attr))
+                    .and_then(|d| d.get(attr.name()))
                     .map(|m| {
                         m.iter()
                             .map(|(v, n)| FacetCount {
@@ -404,7 +399,7 @@ impl SearchEngine for MeiliEngine {
                 values.retain(|v| v.count > 0);
                 values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
                 FacetDistribution {
-                    field: (*attr).to_owned(),
+                    field: attr.name().to_owned(),
                     values,
                 }
             })
@@ -500,30 +495,34 @@ impl SearchEngine for MeiliEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Attribute;
 
     #[test]
     fn filters_become_meilisearch_expressions_with_safe_quoting() {
         assert_eq!(
             expression(&Filter::AnyOf(
-                "categories",
+                Attribute::Categories,
                 vec!["a".into(), "b\"c".into()]
             )),
             r#"categories IN ["a", "b\"c"]"#
         );
         assert_eq!(
-            expression(&Filter::AllOf("badges", vec!["x".into(), "y".into()])),
+            expression(&Filter::AllOf(
+                Attribute::Badges,
+                vec!["x".into(), "y".into()]
+            )),
             r#"badges = "x" AND badges = "y""#
         );
         assert_eq!(
-            expression(&Filter::Range("price_pence", None, Some(500.0))),
+            expression(&Filter::Range(Attribute::PricePence, None, Some(500.0))),
             "price_pence <= 500"
         );
         assert_eq!(
-            expression(&Filter::Range("rating_average", Some(3.5), None)),
+            expression(&Filter::Range(Attribute::RatingAverage, Some(3.5), None)),
             "rating_average >= 3.5"
         );
         assert_eq!(
-            expression(&Filter::Is("trial_available", true)),
+            expression(&Filter::Is(Attribute::TrialAvailable, true)),
             "trial_available = true"
         );
     }

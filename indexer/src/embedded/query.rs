@@ -17,6 +17,7 @@ use super::facets::FacetCounter;
 use super::internal;
 use super::schema::{FLOAT_ATTRIBUTES, facet, highlighted};
 use super::shards::Shard;
+use crate::Attribute;
 use crate::highlight::{highlight, words};
 use crate::settings::{self, SYNONYMS, typo_budget};
 use crate::{
@@ -183,8 +184,9 @@ impl Shard {
 
     fn filter_query(&self, filter: &Filter) -> SearchResult<Box<dyn Query>> {
         settings::check_filter(self.kind, filter)?;
-        let missing =
-            |a: &str| SearchError::Invalid(format!("`{a}` is not an attribute of this index"));
+        let missing = |a: &Attribute| {
+            SearchError::Invalid(format!("`{a}` is not an attribute of this index"))
+        };
         Ok(match filter {
             Filter::AnyOf(attr, values) => {
                 let field = *self.fields.keyword.get(attr).ok_or_else(|| missing(attr))?;
@@ -290,7 +292,7 @@ impl Shard {
                 )
             }
             Sort::By(attr, order) => {
-                if !self.fields.numeric.contains_key(attr) {
+                if !self.fields.numeric.contains_key(&attr) {
                     return Err(SearchError::Invalid(format!("cannot sort by `{attr}`")));
                 }
                 let o = if order == Order::Asc {
@@ -328,7 +330,7 @@ impl Shard {
                     .collect();
                 values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
                 FacetDistribution {
-                    field: (*attr).to_owned(),
+                    field: attr.name().to_owned(),
                     values,
                 }
             })
@@ -359,7 +361,7 @@ impl Shard {
                         .and_then(|t| highlight(t, &qwords))
                     {
                         highlights.push(Highlight {
-                            field: (*attr).to_owned(),
+                            field: attr.name().to_owned(),
                             snippet,
                         });
                     }

@@ -12,18 +12,13 @@ use tantivy::schema::{
 
 use super::internal;
 use crate::settings;
-use crate::{Kind, SearchResult};
+use crate::{Attribute, Kind, SearchResult};
 
 /// Numeric attributes stored as floats; the others are integers.
-pub(super) const FLOAT_ATTRIBUTES: &[&str] = &["rating_average"];
+pub(super) use crate::settings::FLOAT_ATTRIBUTES;
 
 /// Attributes shown with highlights.
-pub(super) fn highlighted(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::Products => &["name", "summary"],
-        Kind::Deals => &["title", "summary"],
-    }
-}
+pub(super) use crate::settings::highlighted;
 
 /// The tantivy fields of one kind, by document attribute.
 pub(super) struct Fields {
@@ -34,13 +29,13 @@ pub(super) struct Fields {
     /// The document's `record` (what a hit shows) as JSON: stored, not indexed.
     pub(super) record: Field,
     /// Searchable text fields with their boosts, in priority order (stemmed words).
-    pub(super) text: Vec<(&'static str, Field, f32)>,
+    pub(super) text: Vec<(Attribute, Field, f32)>,
     /// The same text unstemmed, one per `text` field: typos and prefixes are matched against
     /// the words as written ("readng" is one edit from "reading", but two from its stem).
     pub(super) raw: Vec<Field>,
-    pub(super) keyword: HashMap<&'static str, Field>,
-    pub(super) boolean: HashMap<&'static str, Field>,
-    pub(super) numeric: HashMap<&'static str, Field>,
+    pub(super) keyword: HashMap<Attribute, Field>,
+    pub(super) boolean: HashMap<Attribute, Field>,
+    pub(super) numeric: HashMap<Attribute, Field>,
 }
 
 pub(super) fn schema(kind: Kind) -> (Schema, Fields) {
@@ -163,25 +158,34 @@ pub(super) fn to_tantivy(
         t.add_text(fields.record, record.to_string());
     }
     for ((attr, field, _), raw) in fields.text.iter().zip(&fields.raw) {
-        for s in strings(doc.get(*attr)) {
+        for s in strings(doc.get(attr.name())) {
             t.add_text(*field, &s);
             t.add_text(*raw, s);
         }
     }
     for (attr, field) in &fields.keyword {
-        for s in strings(doc.get(*attr)) {
+        for s in strings(doc.get(attr.name())) {
             t.add_facet(*field, facet(&s));
         }
     }
     for (attr, field) in &fields.boolean {
-        let v = doc.get(*attr).and_then(Json::as_bool).unwrap_or(false);
+        let v = doc
+            .get(attr.name())
+            .and_then(Json::as_bool)
+            .unwrap_or(false);
         t.add_facet(*field, facet(if v { "true" } else { "false" }));
     }
     for (attr, field) in &fields.numeric {
         if FLOAT_ATTRIBUTES.contains(attr) {
-            t.add_f64(*field, doc.get(*attr).and_then(Json::as_f64).unwrap_or(0.0));
+            t.add_f64(
+                *field,
+                doc.get(attr.name()).and_then(Json::as_f64).unwrap_or(0.0),
+            );
         } else {
-            t.add_i64(*field, doc.get(*attr).and_then(Json::as_i64).unwrap_or(0));
+            t.add_i64(
+                *field,
+                doc.get(attr.name()).and_then(Json::as_i64).unwrap_or(0),
+            );
         }
     }
     Ok((id, version, t))

@@ -8,7 +8,7 @@ use becta_domain::vocab::{
     Badge, EstablishmentType, HostingLocation, KeyStage, Phase, Platform, PricingModel,
     RouteToMarket,
 };
-use becta_indexer::{Filter, Order, SearchQuery, Sort};
+use becta_indexer::{Attribute, Filter, Order, SearchQuery, Sort};
 use chrono::NaiveDate;
 
 use crate::graphql::error::{GqlResult, to_gql};
@@ -140,28 +140,28 @@ pub fn product_query(
     let f = filter.unwrap_or_default();
     let mut filters = Vec::new();
     if let Some(v) = nonempty(f.categories) {
-        filters.push(Filter::AnyOf("categories", v));
+        filters.push(Filter::AnyOf(Attribute::Categories, v));
     }
     if let Some(v) = codes(f.key_stages, KeyStage::code) {
-        filters.push(Filter::AnyOf("key_stages", v));
+        filters.push(Filter::AnyOf(Attribute::KeyStages, v));
     }
     if let Some(p) = f.phase {
         filters.push(Filter::AnyOf(
-            "key_stages",
+            Attribute::KeyStages,
             p.key_stages().iter().map(|k| k.code().to_owned()).collect(),
         ));
     }
     if let Some(v) = codes(f.platforms, Platform::code) {
-        filters.push(Filter::AnyOf("platforms", v));
+        filters.push(Filter::AnyOf(Attribute::Platforms, v));
     }
     if let Some(v) = nonempty(f.subjects) {
-        filters.push(Filter::AnyOf("subjects", v));
+        filters.push(Filter::AnyOf(Attribute::Subjects, v));
     }
     if let Some(v) = codes(f.pricing_models, PricingModel::code) {
-        filters.push(Filter::AnyOf("pricing_model", v));
+        filters.push(Filter::AnyOf(Attribute::PricingModel, v));
     }
     if let Some(v) = codes(f.hosting_locations, HostingLocation::code) {
-        filters.push(Filter::AnyOf("hosting_location", v));
+        filters.push(Filter::AnyOf(Attribute::HostingLocation, v));
     }
     if let Some(max) = f.max_price_pence {
         if max < 0 {
@@ -170,7 +170,7 @@ pub fn product_query(
                 "`maxPricePence` must not be negative",
             )));
         }
-        filters.push(Filter::Range("price_pence", None, Some(max as f64)));
+        filters.push(Filter::Range(Attribute::PricePence, None, Some(max as f64)));
     }
     if let Some(min) = f.min_rating {
         if !(0.0..=5.0).contains(&min) {
@@ -179,27 +179,27 @@ pub fn product_query(
                 "`minRating` must be between 0 and 5",
             )));
         }
-        filters.push(Filter::Range("rating_average", Some(min), None));
+        filters.push(Filter::Range(Attribute::RatingAverage, Some(min), None));
     }
     if let Some(v) = codes(f.badges, Badge::code) {
-        filters.push(Filter::AllOf("badges", v));
+        filters.push(Filter::AllOf(Attribute::Badges, v));
     }
     if let Some(t) = f.trial_available {
-        filters.push(Filter::Is("trial_available", t));
+        filters.push(Filter::Is(Attribute::TrialAvailable, t));
     }
     if let Some(s) = &f.supplier_id {
         filters.push(Filter::AnyOf(
-            "supplier_id",
+            Attribute::SupplierId,
             vec![parse_id("filter.supplierId", s)?.to_string()],
         ));
     }
     q.filters = filters;
     q.sort = match sort.unwrap_or_default() {
         ProductSort::Relevance => Sort::Relevance,
-        ProductSort::Rating => Sort::By("rating_average", Order::Desc),
-        ProductSort::PriceLowToHigh => Sort::By("price_pence", Order::Asc),
-        ProductSort::PriceHighToLow => Sort::By("price_pence", Order::Desc),
-        ProductSort::Newest => Sort::By("published_at", Order::Desc),
+        ProductSort::Rating => Sort::By(Attribute::RatingAverage, Order::Desc),
+        ProductSort::PriceLowToHigh => Sort::By(Attribute::PricePence, Order::Asc),
+        ProductSort::PriceHighToLow => Sort::By(Attribute::PricePence, Order::Desc),
+        ProductSort::Newest => Sort::By(Attribute::PublishedAt, Order::Desc),
     };
     q.facets = PRODUCT_FACETS.iter().map(|(a, _, _)| *a).collect();
     Ok(q)
@@ -216,33 +216,33 @@ pub fn deal_query(
     let f = filter.unwrap_or_default();
     // Ended deals are not public, even if the index has not caught up with the calendar.
     let today = epoch_days(becta_domain::catalogue::deals::today()) as f64;
-    let mut filters = vec![Filter::Range("ends_on_days", Some(today), None)];
+    let mut filters = vec![Filter::Range(Attribute::EndsOnDays, Some(today), None)];
     if let Some(v) = nonempty(f.categories) {
-        filters.push(Filter::AnyOf("categories", v));
+        filters.push(Filter::AnyOf(Attribute::Categories, v));
     }
     if let Some(v) = nonempty(f.providers) {
-        filters.push(Filter::AnyOf("provider", v));
+        filters.push(Filter::AnyOf(Attribute::Provider, v));
     }
     if let Some(v) = codes(f.phases, Phase::code) {
-        filters.push(Filter::AnyOf("eligible_phases", v));
+        filters.push(Filter::AnyOf(Attribute::EligiblePhases, v));
     }
     if let Some(v) = codes(f.organisation_types, EstablishmentType::code) {
-        filters.push(Filter::AnyOf("eligible_org_types", v));
+        filters.push(Filter::AnyOf(Attribute::EligibleOrgTypes, v));
     }
     if let Some(v) = codes(f.routes_to_market, RouteToMarket::code) {
-        filters.push(Filter::AnyOf("route_to_market", v));
+        filters.push(Filter::AnyOf(Attribute::RouteToMarket, v));
     }
     if let Some(e) = f.dfe_endorsed {
-        filters.push(Filter::Is("dfe_endorsed", e));
+        filters.push(Filter::Is(Attribute::DfeEndorsed, e));
     }
     if let Some(d) = f.active_on {
         let d = epoch_days(d) as f64;
-        filters.push(Filter::Range("starts_on_days", None, Some(d)));
-        filters.push(Filter::Range("ends_on_days", Some(d), None));
+        filters.push(Filter::Range(Attribute::StartsOnDays, None, Some(d)));
+        filters.push(Filter::Range(Attribute::EndsOnDays, Some(d), None));
     }
     if let Some(d) = f.ending_by {
         filters.push(Filter::Range(
-            "ends_on_days",
+            Attribute::EndsOnDays,
             None,
             Some(epoch_days(d) as f64),
         ));
@@ -250,9 +250,9 @@ pub fn deal_query(
     q.filters = filters;
     q.sort = match sort.unwrap_or_default() {
         DealSort::Relevance => Sort::Relevance,
-        DealSort::EndingSoonest => Sort::By("ends_on_days", Order::Asc),
-        DealSort::Newest => Sort::By("updated_at", Order::Desc),
-        DealSort::Savings => Sort::By("typical_savings_bps", Order::Desc),
+        DealSort::EndingSoonest => Sort::By(Attribute::EndsOnDays, Order::Asc),
+        DealSort::Newest => Sort::By(Attribute::UpdatedAt, Order::Desc),
+        DealSort::Savings => Sort::By(Attribute::TypicalSavingsBps, Order::Desc),
     };
     q.facets = DEAL_FACETS.iter().map(|(a, _, _)| *a).collect();
     Ok(q)

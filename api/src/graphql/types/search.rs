@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use async_graphql::{Context, SimpleObject};
 use becta_domain::search as docs;
-use becta_indexer::{FacetDistribution, SearchResults};
+use becta_indexer::{Attribute, FacetDistribution, SearchResults};
 use uuid::Uuid;
 
 use super::plain::{Plain, PlainList, PlainObject};
@@ -125,12 +125,13 @@ pub struct CombinedSearchResults {
 }
 
 /// Facets as the API names them: attribute names become filter names, enum codes GraphQL enums.
-fn facets(found: Vec<FacetDistribution>, naming: &[(&str, &str, bool)]) -> PlainList<Facet> {
+fn facets(found: Vec<FacetDistribution>, naming: &[(Attribute, &str, bool)]) -> PlainList<Facet> {
     PlainList(
         found
             .into_iter()
             .filter_map(|f| {
-                let (_, name, is_enum) = naming.iter().find(|(attr, _, _)| *attr == f.field)?;
+                let (_, name, is_enum) =
+                    naming.iter().find(|(attr, _, _)| attr.name() == f.field)?;
                 Some(Facet {
                     field: (*name).to_owned(),
                     values: PlainList(
@@ -164,24 +165,24 @@ fn highlights(h: Vec<becta_indexer::Highlight>) -> PlainList<Highlight> {
 }
 
 /// (document attribute, filter name, values are enum codes)
-pub const PRODUCT_FACETS: &[(&str, &str, bool)] = &[
-    ("categories", "categories", false),
-    ("key_stages", "keyStages", true),
-    ("platforms", "platforms", true),
-    ("subjects", "subjects", false),
-    ("badges", "badges", true),
-    ("pricing_model", "pricingModels", true),
-    ("hosting_location", "hostingLocations", true),
-    ("trial_available", "trialAvailable", false),
+pub const PRODUCT_FACETS: &[(Attribute, &str, bool)] = &[
+    (Attribute::Categories, "categories", false),
+    (Attribute::KeyStages, "keyStages", true),
+    (Attribute::Platforms, "platforms", true),
+    (Attribute::Subjects, "subjects", false),
+    (Attribute::Badges, "badges", true),
+    (Attribute::PricingModel, "pricingModels", true),
+    (Attribute::HostingLocation, "hostingLocations", true),
+    (Attribute::TrialAvailable, "trialAvailable", false),
 ];
 
-pub const DEAL_FACETS: &[(&str, &str, bool)] = &[
-    ("categories", "categories", false),
-    ("provider", "providers", false),
-    ("eligible_phases", "phases", true),
-    ("eligible_org_types", "organisationTypes", true),
-    ("route_to_market", "routesToMarket", true),
-    ("dfe_endorsed", "dfeEndorsed", false),
+pub const DEAL_FACETS: &[(Attribute, &str, bool)] = &[
+    (Attribute::Categories, "categories", false),
+    (Attribute::Provider, "providers", false),
+    (Attribute::EligiblePhases, "phases", true),
+    (Attribute::EligibleOrgTypes, "organisationTypes", true),
+    (Attribute::RouteToMarket, "routesToMarket", true),
+    (Attribute::DfeEndorsed, "dfeEndorsed", false),
 ];
 
 fn hit_id(hit: &becta_indexer::Hit) -> Option<Uuid> {

@@ -2,7 +2,12 @@
 //! indexes, built from the database. A record that is not public builds no document, which the
 //! indexer turns into a delete.
 //!
-//! Attribute names here are the names filters, facets and sorts use in every engine.
+//! Attribute names here are the names filters, facets and sorts use in every engine: the typed
+//! list is [`Attribute`].
+
+mod attributes;
+
+pub use attributes::Attribute;
 
 use std::collections::{HashMap, HashSet};
 
