@@ -156,8 +156,9 @@ pub async fn start(
         auth,
         payments,
         search_stale_after: config.search_stale_after,
-        visibility: Default::default(),
-        product_records: Default::default(),
+        product_records: Arc::new(crate::graphql::records::ParsedRecords::new(
+            config.limits.fast.record_cache,
+        )),
     };
     let server = http::start(
         config.listen,

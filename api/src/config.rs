@@ -47,6 +47,31 @@ pub struct Limits {
     pub max_depth: usize,
     pub max_complexity: usize,
     pub introspection: bool,
+    /// Fast paths of the search answers, each switchable off (see BENCHMARKS.md).
+    pub fast: FastPaths,
+}
+
+/// The search answers' fast paths; each is measured against the general path it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FastPaths {
+    /// `BECTA_FAST_PLAIN_ANSWERS`: plain search fields answered without a future per field and
+    /// written as JSON text.
+    pub plain_answers: bool,
+    /// `BECTA_FAST_VALIDATION_CACHE`: parsed operations kept by their text, and the document's
+    /// validation skipped for an operation that ran cleanly before.
+    pub validation_cache: bool,
+    /// `BECTA_FAST_RECORD_CACHE`: search hits' stored records kept parsed.
+    pub record_cache: bool,
+}
+
+impl Default for FastPaths {
+    fn default() -> Self {
+        FastPaths {
+            plain_answers: true,
+            validation_cache: true,
+            record_cache: true,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -57,6 +82,7 @@ impl Default for Limits {
             max_depth: 16,
             max_complexity: 5000,
             introspection: true,
+            fast: FastPaths::default(),
         }
     }
 }
@@ -228,6 +254,15 @@ impl Config {
             max_depth: number(&get, "BECTA_MAX_DEPTH", d.max_depth)?,
             max_complexity: number(&get, "BECTA_MAX_COMPLEXITY", d.max_complexity)?,
             introspection: flag(&get, "BECTA_INTROSPECTION", d.introspection)?,
+            fast: FastPaths {
+                plain_answers: flag(&get, "BECTA_FAST_PLAIN_ANSWERS", d.fast.plain_answers)?,
+                validation_cache: flag(
+                    &get,
+                    "BECTA_FAST_VALIDATION_CACHE",
+                    d.fast.validation_cache,
+                )?,
+                record_cache: flag(&get, "BECTA_FAST_RECORD_CACHE", d.fast.record_cache)?,
+            },
         };
         let log_json = match get("BECTA_LOG_FORMAT").as_deref() {
             None | Some("text") => false,

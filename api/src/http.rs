@@ -28,7 +28,7 @@ use crate::errors::error_response;
 use crate::graphql::documents::DocumentCache;
 use crate::graphql::error::ensure_codes;
 use crate::graphql::loaders::DbLoader;
-use crate::graphql::types::plain::{WritesJson, write_response};
+use crate::graphql::types::plain::{PlainAnswers, WritesJson, write_response};
 use crate::graphql::{BectaSchema, schema, schema_for_validated};
 use crate::state::AppState;
 use crate::{exports, webhooks};
@@ -87,9 +87,10 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     };
     let single = matches!(batch_kind, Kind::Single);
     let request_id = req.extensions().get::<RequestId>().cloned();
+    let fast = http.limits.fast;
     let prepared: Vec<_> = requests
         .iter_mut()
-        .map(|r| http.documents.prepare(r))
+        .map(|r| fast.validation_cache.then(|| http.documents.prepare(r)))
         .collect();
     let mut cost = Cost::default();
     for r in requests.iter_mut() {
@@ -112,19 +113,23 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
             tokio::spawn,
             HashMapCache::default(),
         );
-        let mut r = r.data(loader).data(WritesJson);
+        let mut r = r.data(loader);
+        if fast.plain_answers {
+            r = r.data(WritesJson).data(PlainAnswers);
+        }
         if let Some(id) = &request_id {
             r = r.data(id.clone());
         }
         if let Some(a) = &actor {
             r = r.data(a.clone());
         }
-        let response = if prepared.validated {
-            http.schema_for_validated.execute(r).await
-        } else {
-            http.schema.execute(r).await
+        let response = match &prepared {
+            Some(p) if p.validated => http.schema_for_validated.execute(r).await,
+            _ => http.schema.execute(r).await,
         };
-        http.documents.ran(&prepared, &response);
+        if let Some(p) = &prepared {
+            http.documents.ran(p, &response);
+        }
         responses.push(ensure_codes(response));
     }
     let out = if single {
@@ -135,7 +140,12 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     // Sized for a page of search results up front: grown from poem's default, the buffer
     // would be copied several times over.
     let mut body = Vec::with_capacity(16 * 1024);
-    match write_response(&mut body, &out) {
+    let written = if fast.plain_answers {
+        write_response(&mut body, &out)
+    } else {
+        serde_json::to_writer(&mut body, &out)
+    };
+    match written {
         Ok(()) => Response::builder()
             .content_type("application/json; charset=utf-8")
             .body(body),

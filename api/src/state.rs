@@ -17,8 +17,6 @@ pub struct AppState {
     pub payments: Option<Arc<dyn becta_domain::payments::PaymentProvider>>,
     /// Readiness calls search degraded when a change has waited this long in the outbox.
     pub search_stale_after: std::time::Duration,
-    /// Which products are public, remembered between searches until the outbox shows a change.
-    pub visibility: Arc<becta_domain::visibility::ProductVisibility>,
     /// Search hits' product records, parsed once while the index holds the same text.
     pub product_records:
         Arc<crate::graphql::records::ParsedRecords<becta_domain::search::ProductRecord>>,

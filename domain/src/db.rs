@@ -5,7 +5,6 @@
 //! SQLITE_BUSY under a concurrent writer), with WAL and a busy timeout; on PostgreSQL it is
 //! an ordinary READ COMMITTED transaction whose writes are guarded row by row.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use becta_migrations::{Migrator, MigratorTrait};
@@ -71,18 +70,8 @@ pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
 
-/// Write transactions committed by this process through [`commit`].
-static COMMITS: AtomicU64 = AtomicU64::new(0);
-
 /// Marks the end of a transaction's work; committing is the caller's last step.
 pub async fn commit(tx: DatabaseTransaction) -> Result<()> {
     tx.commit().await?;
-    COMMITS.fetch_add(1, Ordering::SeqCst);
     Ok(())
-}
-
-/// How many write transactions this process has committed through [`commit`]: a clock that
-/// moves with every change made here (changes made by other processes do not move it).
-pub fn local_commits() -> u64 {
-    COMMITS.load(Ordering::SeqCst)
 }

@@ -21,7 +21,6 @@ pub mod search;
 pub mod shortlists;
 pub mod validate;
 pub mod vetting;
-pub mod visibility;
 pub mod vocab;
 
 pub use error::{Code, Error, Result};

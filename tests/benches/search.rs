@@ -297,10 +297,16 @@ async fn run(opts: Options) -> Result<()> {
         ("BECTA_RATE_MUTATIONS_PER_ADDRESS", "0".to_owned()),
         ("BECTA_RATE_MUTATIONS_PER_MINUTE", "0".to_owned()),
     ];
+    // The fast paths' switches come from the environment, for A/B runs of one build.
     let config = Config::from_lookup(|k| {
         env.iter()
             .find(|(key, _)| *key == k)
             .map(|(_, v)| v.clone())
+            .or_else(|| {
+                k.starts_with("BECTA_FAST_")
+                    .then(|| std::env::var(k).ok())
+                    .flatten()
+            })
     })?;
     let outcome = bench(&opts, &config, engine_label).await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use super::connection::Connection;
 use super::ids::parse_id;
 use super::lending::TrialOffer;
-use super::plain::{Plain, PlainObject, plain_object};
+use super::plain::{Plain, PlainObject, plain_answers, plain_object};
 use super::reviews::{RatingSummary, Review, ReviewPage};
 use crate::graphql::error::{GqlResult, to_gql};
 use crate::graphql::loaders::*;
@@ -377,7 +377,9 @@ impl async_graphql::OutputType for LoadedProduct {
         ctx: &async_graphql::ContextSelectionSet<'_>,
         field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
     ) -> async_graphql::ServerResult<Value> {
-        if let Some(value) = plain_object(self, &ctx.item.node) {
+        if plain_answers(ctx)
+            && let Some(value) = plain_object(self, &ctx.item.node)
+        {
             return Ok(value);
         }
         match self {

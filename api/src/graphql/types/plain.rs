@@ -199,6 +199,15 @@ fn write_plain(out: &mut Vec<u8>, value: Plain<'_>, selection: &SelectionSet) ->
 /// answered as JSON text.
 pub struct WritesJson;
 
+/// Marks a request whose plain parts may be answered without the general executor
+/// (`BECTA_FAST_PLAIN_ANSWERS`); without it every field goes through its resolver.
+pub struct PlainAnswers;
+
+/// Whether this request answers plain parts directly.
+pub fn plain_answers(ctx: &ContextSelectionSet<'_>) -> bool {
+    ctx.data_opt::<PlainAnswers>().is_some()
+}
+
 /// A list of plain objects: the GraphQL type `[T!]!`, answered without per-field futures
 /// when the selection allows.
 pub struct PlainList<T>(pub Vec<T>);
@@ -247,6 +256,9 @@ impl<T: PlainObject + OutputType> OutputType for PlainList<T> {
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
         let selection = &ctx.item.node;
+        if !plain_answers(ctx) {
+            return self.0.resolve(ctx, field).await;
+        }
         let plain = if ctx.data_opt::<WritesJson>().is_some() {
             self.json(selection).map(|json| Value::Binary(json.into()))
         } else {

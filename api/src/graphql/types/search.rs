@@ -245,7 +245,7 @@ pub async fn product_results(
 ) -> async_graphql::Result<ProductSearchResults> {
     let state = ctx.data::<AppState>()?;
     let ids: Vec<Uuid> = results.hits.iter().filter_map(hit_id).collect();
-    let public = state.visibility.public_ids(&state.db, &ids).await.gql()?;
+    let public = docs::public_product_ids(&state.db, &ids).await.gql()?;
     // Parsed once and kept while the index holds the same text (`graphql::records`).
     let (found, missing) = public_records(&results.hits, &public, |stored| {
         state.product_records.get_many(stored)
