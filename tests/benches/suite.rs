@@ -40,7 +40,10 @@ use becta_domain::vocab::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-#[allow(dead_code)] // the load driver of the other benches is not used here
+#[allow(
+    dead_code,
+    reason = "support is shared by the benches; suite uses no load driver, CPU time or raw HTTP"
+)]
 mod support;
 
 use support::{Latencies, machine};
@@ -580,7 +583,10 @@ fn uuid_at(v: &Value, path: &[&str]) -> Result<Uuid> {
 }
 
 /// One request of kind `op` by client `c`; writes acknowledged are added to `acked`.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a request needs its client, number, HTTP client, server, world, versions and acks"
+)]
 async fn request(
     op: Op,
     c: usize,
@@ -739,7 +745,10 @@ enum OnError {
 }
 
 /// Closed-loop clients over `servers` until `secs` pass or `max` requests are sent.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each load phase sets its own servers, clients, length, cap, operations, error policy"
+)]
 async fn drive(
     world: Arc<World>,
     http: &reqwest::Client,
@@ -1354,7 +1363,10 @@ async fn suite(opts: &Options, bin: &Path, url: &str, dir: &Path) -> Result<()> 
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the results report every phase: load, drain, both checks, faults and fuzzing"
+)]
 fn write_results(
     opts: &Options,
     load: &LoadReport,

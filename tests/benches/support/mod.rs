@@ -60,7 +60,10 @@ impl Latencies {
 }
 
 /// `clients` concurrent loops for `secs`; each call returns Ok(()) only for a clean answer.
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "shared: only the lending bench uses `load` (search uses `load_for`, suite neither)"
+)]
 pub async fn load<F, Fut>(clients: usize, secs: u64, call: F) -> Result<(Latencies, f64, usize)>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
@@ -118,7 +121,7 @@ where
 
 /// CPU time this process has used so far (all threads, user and system), in seconds, from
 /// `/proc/self/stat` (clock ticks of 1/100 s); `None` where that cannot be read.
-#[allow(dead_code)]
+#[allow(dead_code, reason = "shared: only the search bench measures CPU time")]
 pub fn process_cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // Fields after the command name (which is in parentheses and may hold spaces): utime and
@@ -178,14 +181,20 @@ pub fn write_section(name: &str, section: &str) -> Result<()> {
 
 /// A new PostgreSQL database for one benchmark run, on `BECTA_BENCH_POSTGRES_URL` (default the
 /// local server); dropped by [`ScratchDatabase::drop_it`]. (The search bench does not use it.)
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "shared: the lending and suite benches use a scratch database, search does not"
+)]
 pub struct ScratchDatabase {
     admin_url: String,
     name: String,
     pub url: String,
 }
 
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "shared: the lending and suite benches use a scratch database, search does not"
+)]
 impl ScratchDatabase {
     pub async fn create(prefix: &str) -> Result<ScratchDatabase> {
         let admin_url = std::env::var("BECTA_BENCH_POSTGRES_URL")
@@ -229,13 +238,19 @@ impl ScratchDatabase {
 /// machine's cores with the server, so it should cost as little as it can; a general client
 /// (connection pool, request builder, a task per connection) cost about as much per request as
 /// parts of the server being measured. (Only the search bench uses it.)
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "shared: only the search bench uses the raw HTTP client"
+)]
 pub struct RawHttp {
     stream: tokio::net::TcpStream,
     buf: Vec<u8>,
 }
 
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "shared: only the search bench uses the raw HTTP client"
+)]
 impl RawHttp {
     pub async fn connect(addr: std::net::SocketAddr) -> Result<RawHttp> {
         let stream = tokio::net::TcpStream::connect(addr).await?;
