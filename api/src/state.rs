@@ -19,5 +19,5 @@ pub struct AppState {
     pub search_stale_after: std::time::Duration,
     /// Search hits' product records, parsed once while the index holds the same text.
     pub product_records:
-        Arc<crate::graphql::records::ParsedRecords<becta_domain::search::ProductRecord>>,
+        Arc<becta_indexer::records::ParsedRecords<becta_domain::search::ProductRecord>>,
 }

@@ -298,6 +298,32 @@ code_enum! {
 }
 
 code_enum! {
+    ProductSort {
+        /// Best match first.
+        Relevance = "relevance",
+        /// Highest average rating first.
+        Rating = "rating",
+        PriceLowToHigh = "price_low_to_high",
+        PriceHighToLow = "price_high_to_low",
+        /// Most recently published first.
+        Newest = "newest",
+    }
+}
+
+code_enum! {
+    DealSort {
+        /// Best match first.
+        Relevance = "relevance",
+        /// Soonest end date first.
+        EndingSoonest = "ending_soonest",
+        /// Most recently updated first.
+        Newest = "newest",
+        /// Highest typical saving first.
+        Savings = "savings",
+    }
+}
+
+code_enum! {
     /// How a product's reviews are ordered.
     ReviewSort {
         Newest = "newest",

@@ -9,6 +9,8 @@
 pub mod embedded;
 pub mod highlight;
 pub mod meili;
+pub mod records;
+pub mod service;
 pub mod settings;
 pub mod worker;
 

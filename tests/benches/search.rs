@@ -23,12 +23,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use becta_api::config::Config;
-use becta_api::graphql::query::search::{ProductSearchFilter, ProductSort, product_query};
 use becta_domain::catalogue::products;
 use becta_domain::db;
 use becta_domain::entity::product;
 use becta_domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-use becta_domain::vocab::{Badge, KeyStage, Platform, ProductStatus};
+use becta_domain::vocab::{Badge, KeyStage, Platform, ProductSort, ProductStatus};
+use becta_indexer::service::{ProductFilter, ProductSearch, product_query};
 use becta_indexer::{Documents, Kind, SearchQuery};
 use serde_json::{Value, json};
 
@@ -65,14 +65,14 @@ fn options() -> Result<Options> {
 }
 
 /// The queries a school business manager types, with filters and sorts.
-fn workload() -> Vec<(Option<&'static str>, ProductSearchFilter, ProductSort)> {
-    let f = ProductSearchFilter::default;
+fn workload() -> Vec<(Option<&'static str>, ProductFilter, ProductSort)> {
+    let f = ProductFilter::default;
     vec![
         (Some("chromebook"), f(), ProductSort::Relevance),
         (
             Some("phonics"),
-            ProductSearchFilter {
-                key_stages: Some(vec![KeyStage::Ks1]),
+            ProductFilter {
+                key_stages: vec![KeyStage::Ks1],
                 ..f()
             },
             ProductSort::Relevance,
@@ -80,7 +80,7 @@ fn workload() -> Vec<(Option<&'static str>, ProductSearchFilter, ProductSort)> {
         (Some("safegarding"), f(), ProductSort::Relevance),
         (
             Some("times tables"),
-            ProductSearchFilter {
+            ProductFilter {
                 max_price_pence: Some(500),
                 ..f()
             },
@@ -88,8 +88,8 @@ fn workload() -> Vec<(Option<&'static str>, ProductSearchFilter, ProductSort)> {
         ),
         (
             Some("maths"),
-            ProductSearchFilter {
-                key_stages: Some(vec![KeyStage::Ks2]),
+            ProductFilter {
+                key_stages: vec![KeyStage::Ks2],
                 ..f()
             },
             ProductSort::Relevance,
@@ -97,9 +97,9 @@ fn workload() -> Vec<(Option<&'static str>, ProductSearchFilter, ProductSort)> {
         (Some("parent app"), f(), ProductSort::Relevance),
         (
             None,
-            ProductSearchFilter {
-                key_stages: Some(vec![KeyStage::Ks3]),
-                badges: Some(vec![Badge::DataProtection]),
+            ProductFilter {
+                key_stages: vec![KeyStage::Ks3],
+                badges: vec![Badge::DataProtection],
                 max_price_pence: Some(100_000),
                 ..f()
             },
@@ -109,8 +109,8 @@ fn workload() -> Vec<(Option<&'static str>, ProductSearchFilter, ProductSort)> {
         (Some("send"), f(), ProductSort::Relevance),
         (
             Some("reading"),
-            ProductSearchFilter {
-                platforms: Some(vec![Platform::ChromeOs]),
+            ProductFilter {
+                platforms: vec![Platform::ChromeOs],
                 ..f()
             },
             ProductSort::Newest,
@@ -118,8 +118,8 @@ fn workload() -> Vec<(Option<&'static str>, ProductSearchFilter, ProductSort)> {
         (Some("timetable"), f(), ProductSort::Relevance),
         (
             Some("assesment"),
-            ProductSearchFilter {
-                categories: Some(vec!["assessment".into()]),
+            ProductFilter {
+                categories: vec!["assessment".into()],
                 ..f()
             },
             ProductSort::Relevance,
@@ -128,19 +128,19 @@ fn workload() -> Vec<(Option<&'static str>, ProductSearchFilter, ProductSort)> {
 }
 
 /// A workload query in words, e.g. `"chromebook"` or `(no text) KS3, badges, price, by rating`.
-fn label(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> String {
+fn label(q: &(Option<&str>, ProductFilter, ProductSort)) -> String {
     let (text, f, sort) = q;
     let mut parts = vec![text.map_or("(no text)".to_owned(), |t| format!("`{t}`"))];
-    if f.key_stages.is_some() {
+    if !f.key_stages.is_empty() {
         parts.push("key stage".into());
     }
-    if f.platforms.is_some() {
+    if !f.platforms.is_empty() {
         parts.push("platform".into());
     }
-    if f.categories.is_some() {
+    if !f.categories.is_empty() {
         parts.push("category".into());
     }
-    if f.badges.is_some() {
+    if !f.badges.is_empty() {
         parts.push("badge".into());
     }
     if f.max_price_pence.is_some() {
@@ -155,13 +155,18 @@ fn label(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> String {
     parts.join(", ")
 }
 
-fn graphql_body(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> Value {
+/// Enum values as GraphQL names them, or null for none.
+fn upper<T: Copy>(values: &[T], code: fn(T) -> &'static str) -> Option<Vec<String>> {
+    (!values.is_empty()).then(|| values.iter().map(|v| code(*v).to_uppercase()).collect())
+}
+
+fn graphql_body(q: &(Option<&str>, ProductFilter, ProductSort)) -> Value {
     let (text, f, sort) = q;
     let filter = json!({
-        "keyStages": f.key_stages.as_ref().map(|v| v.iter().map(|k| k.code().to_uppercase()).collect::<Vec<_>>()),
-        "badges": f.badges.as_ref().map(|v| v.iter().map(|k| k.code().to_uppercase()).collect::<Vec<_>>()),
-        "platforms": f.platforms.as_ref().map(|v| v.iter().map(|k| k.code().to_uppercase()).collect::<Vec<_>>()),
-        "categories": f.categories,
+        "keyStages": upper(&f.key_stages, KeyStage::code),
+        "badges": upper(&f.badges, Badge::code),
+        "platforms": upper(&f.platforms, Platform::code),
+        "categories": (!f.categories.is_empty()).then_some(&f.categories),
         "maxPricePence": f.max_price_pence,
     });
     let sort = match sort {
@@ -172,7 +177,7 @@ fn graphql_body(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> Value {
         ProductSort::Newest => "NEWEST",
     };
     json!({
-        "query": "query($q: String, $f: ProductSearchFilter, $s: ProductSort) { searchProducts(query: $q, filter: $f, sort: $s, first: 20) {
+        "query": "query($q: String, $f: ProductFilter, $s: ProductSort) { searchProducts(query: $q, filter: $f, sort: $s, first: 20) {
             totalHits processingTimeMs hits { score highlights { field snippet } product { id name pricePence supplier { name } keyStages badges } }
             facets { field values { value count } } } }",
         "variables": { "q": text, "f": filter, "s": sort },
@@ -209,24 +214,14 @@ fn check_answer(body: &[u8]) -> Result<()> {
     }
 }
 
-fn engine_query(q: &(Option<&str>, ProductSearchFilter, ProductSort)) -> Result<SearchQuery> {
+fn engine_query(q: &(Option<&str>, ProductFilter, ProductSort)) -> Result<SearchQuery> {
     let (text, f, sort) = q;
-    let filter = ProductSearchFilter {
-        categories: f.categories.clone(),
-        key_stages: f.key_stages.clone(),
-        platforms: f.platforms.clone(),
-        badges: f.badges.clone(),
-        max_price_pence: f.max_price_pence,
-        ..ProductSearchFilter::default()
+    let search = ProductSearch {
+        filter: f.clone(),
+        sort: *sort,
+        ..ProductSearch::new(text.unwrap_or_default())
     };
-    product_query(
-        text.map(str::to_owned),
-        Some(filter),
-        Some(*sort),
-        Some(20),
-        None,
-    )
-    .map_err(|e| anyhow::anyhow!("{}", e.message))
+    product_query(&search).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Turns each path takes, in every client count's measurement.

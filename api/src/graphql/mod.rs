@@ -8,7 +8,6 @@ pub mod loaders;
 pub mod mutation;
 pub mod prefetch;
 pub mod query;
-pub mod records;
 pub mod types;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder, ValidationMode};
