@@ -325,12 +325,13 @@ async fn paging_through_every_product_has_no_gaps_or_repeats_even_while_products
 }
 
 /// Every list and object field of a product that reads the database, as the catalogue and
-/// search pages select them (`Supplier.products`/`deals` and `Product.reviews` are paged
-/// connections of their own and not part of these pages).
+/// search pages select them (a review's `history` is asked for by an admin below; a
+/// supplier's own `products` and `deals` connections are not batched yet).
 const PRODUCT_FIELDS: &str = "name supplier { name website } categories { slug name }
     keyStages platforms subjects badges
     rating { average count distribution { stars count } easeOfUse }
-    trialOffers { id seatsFree loanDays stats { seatsInUse } }";
+    trialOffers { id seatsFree loanDays stats { seatsInUse } }
+    reviews(first: 3, sort: MOST_HELPFUL) { totalCount items { title rating verifiedUse } }";
 /// Every list and object field of a deal that reads the database.
 const DEAL_FIELDS: &str = "title provider { shortName name } categories { slug name }
     eligiblePhases eligibleOrganisationTypes lots { number title suppliers { name website } }";
@@ -378,12 +379,25 @@ async fn nested_fields_cost_the_same_number_of_queries_for_10_or_100_rows() -> R
             _ => list(&root["hits"]),
         }
     };
+    let histories = "query($first: Int) { products(first: $first) { edges { node { name
+        reviews(first: 5) { totalCount items { title history { version editedAt } } } } } } }";
+    let admin = app.token(Role::Admin, None);
+    let mut counts = Vec::new();
+    for first in [10, 100] {
+        let before = app.query_count();
+        let answer = app
+            .gql_as(&admin, histories, json!({ "first": first }))
+            .await?;
+        assert!(answer.get("errors").is_none(), "{answer}");
+        counts.push(app.query_count() - before);
+    }
+    assert_eq!(counts[0], counts[1], "reviews' histories: {counts:?}");
     for (name, q, most) in [
-        ("products", products.as_str(), 9),
+        ("products", products.as_str(), 11),
         ("deals", deals.as_str(), 7),
-        ("searchProducts", search_products.as_str(), 4),
+        ("searchProducts", search_products.as_str(), 6),
         ("searchDeals", search_deals.as_str(), 7),
-        ("search", search.as_str(), 11),
+        ("search", search.as_str(), 13),
     ] {
         let mut counts = Vec::new();
         let mut sizes = Vec::new();

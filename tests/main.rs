@@ -7,6 +7,7 @@ mod catalogue;
 mod common;
 mod compare;
 mod errors;
+mod fast_paths;
 mod hostile;
 mod http;
 mod lending;

@@ -156,9 +156,6 @@ pub async fn start(
         auth,
         payments,
         search_stale_after: config.search_stale_after,
-        product_records: Arc::new(becta_indexer::records::ParsedRecords::new(
-            config.limits.fast.record_cache,
-        )),
     };
     let server = http::start(
         config.listen,

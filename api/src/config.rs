@@ -57,19 +57,12 @@ pub struct FastPaths {
     /// `BECTA_FAST_PLAIN_ANSWERS`: plain search fields answered without a future per field and
     /// written as JSON text.
     pub plain_answers: bool,
-    /// `BECTA_FAST_VALIDATION_CACHE`: parsed operations kept by their text, and the document's
-    /// validation skipped for an operation that ran cleanly before.
-    pub validation_cache: bool,
-    /// `BECTA_FAST_RECORD_CACHE`: search hits' stored records kept parsed.
-    pub record_cache: bool,
 }
 
 impl Default for FastPaths {
     fn default() -> Self {
         FastPaths {
             plain_answers: true,
-            validation_cache: true,
-            record_cache: true,
         }
     }
 }
@@ -256,12 +249,6 @@ impl Config {
             introspection: flag(&get, "BECTA_INTROSPECTION", d.introspection)?,
             fast: FastPaths {
                 plain_answers: flag(&get, "BECTA_FAST_PLAIN_ANSWERS", d.fast.plain_answers)?,
-                validation_cache: flag(
-                    &get,
-                    "BECTA_FAST_VALIDATION_CACHE",
-                    d.fast.validation_cache,
-                )?,
-                record_cache: flag(&get, "BECTA_FAST_RECORD_CACHE", d.fast.record_cache)?,
             },
         };
         let log_json = match get("BECTA_LOG_FORMAT").as_deref() {

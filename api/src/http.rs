@@ -25,11 +25,10 @@ pub use crate::admission::RequestId;
 use crate::admission::{Admission, Cost, admit};
 use crate::config::{Limits, RateLimits};
 use crate::errors::error_response;
-use crate::graphql::documents::DocumentCache;
 use crate::graphql::error::ensure_codes;
 use crate::graphql::loaders::DbLoader;
 use crate::graphql::types::plain::{PlainAnswers, WritesJson, write_response};
-use crate::graphql::{BectaSchema, schema, schema_for_validated};
+use crate::graphql::{BectaSchema, schema};
 use crate::state::AppState;
 use crate::{exports, webhooks};
 
@@ -37,12 +36,9 @@ use crate::{exports, webhooks};
 #[derive(Clone)]
 struct Http {
     schema: BectaSchema,
-    /// The same schema for operations `documents` knows to be valid with these variables.
-    schema_for_validated: BectaSchema,
     state: AppState,
     limits: Limits,
     admission: Admission,
-    documents: std::sync::Arc<DocumentCache>,
 }
 
 #[handler]
@@ -88,10 +84,6 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     let single = matches!(batch_kind, Kind::Single);
     let request_id = req.extensions().get::<RequestId>().cloned();
     let fast = http.limits.fast;
-    let prepared: Vec<_> = requests
-        .iter_mut()
-        .map(|r| fast.validation_cache.then(|| http.documents.prepare(r)))
-        .collect();
     let mut cost = Cost::default();
     for r in requests.iter_mut() {
         match crate::admission::cost_of(r) {
@@ -104,7 +96,7 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         Err(refused) => return refused,
     };
     let mut responses = Vec::with_capacity(requests.len());
-    for (r, prepared) in requests.into_iter().zip(prepared) {
+    for r in requests {
         // A cache per request: prefetched rows are reused by every nested field.
         let loader = DataLoader::with_cache(
             DbLoader {
@@ -123,13 +115,7 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         if let Some(a) = &actor {
             r = r.data(a.clone());
         }
-        let response = match &prepared {
-            Some(p) if p.validated => http.schema_for_validated.execute(r).await,
-            _ => http.schema.execute(r).await,
-        };
-        if let Some(p) = &prepared {
-            http.documents.ran(p, &response);
-        }
+        let response = http.schema.execute(r).await;
         responses.push(ensure_codes(response));
     }
     let out = if single {
@@ -300,11 +286,9 @@ pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoin
     });
     let http = Http {
         schema: schema(Some(state.clone()), &limits),
-        schema_for_validated: schema_for_validated(state.clone(), &limits),
         state: state.clone(),
         limits,
         admission: admission.clone(),
-        documents: Default::default(),
     };
     Route::new()
         .at("/graphql", get(graphiql).post(graphql_post))

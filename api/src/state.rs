@@ -17,7 +17,4 @@ pub struct AppState {
     pub payments: Option<Arc<dyn becta_domain::payments::PaymentProvider>>,
     /// Readiness calls search degraded when a change has waited this long in the outbox.
     pub search_stale_after: std::time::Duration,
-    /// Search hits' product records, parsed once while the index holds the same text.
-    pub product_records:
-        Arc<becta_indexer::records::ParsedRecords<becta_domain::search::ProductRecord>>,
 }

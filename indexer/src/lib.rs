@@ -9,7 +9,6 @@
 pub mod embedded;
 pub mod highlight;
 pub mod meili;
-pub mod records;
 pub mod service;
 pub mod settings;
 pub mod worker;

@@ -26,7 +26,6 @@ use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use crate::records::ParsedRecords;
 use crate::{
     Attribute, Engine, FacetDistribution, Filter, Highlight, Hit, Kind, Order, SearchQuery, Sort,
 };
@@ -327,12 +326,11 @@ pub fn deal_query(s: &DealSearch, today: NaiveDate) -> Result<SearchQuery> {
 pub async fn search_products(
     db: &impl ConnectionTrait,
     engine: &Engine,
-    records: &ParsedRecords<ProductRecord>,
     s: &ProductSearch,
 ) -> Result<Page<ShownProduct>> {
     let q = product_query(s)?;
     let found = engine.search(Kind::Products, &q).await?;
-    product_page(db, records, found).await
+    product_page(db, found).await
 }
 
 /// Searches current deals: public hits only, each with its record (or its row).
@@ -350,7 +348,6 @@ pub async fn search_deals(
 pub async fn search_both(
     db: &impl ConnectionTrait,
     engine: &Engine,
-    records: &ParsedRecords<ProductRecord>,
     products: &ProductSearch,
     deals: &DealSearch,
 ) -> Result<(Page<ShownProduct>, Page<ShownDeal>)> {
@@ -361,7 +358,7 @@ pub async fn search_both(
         engine.search(Kind::Deals, &dq)
     );
     let (p, d) = (p?, d?);
-    Ok((product_page(db, records, p).await?, deal_page(db, d).await?))
+    Ok((product_page(db, p).await?, deal_page(db, d).await?))
 }
 
 fn hit_id(hit: &Hit) -> Option<Uuid> {
@@ -413,16 +410,16 @@ fn missing<T>(hits: &[Hit], public: &HashSet<Uuid>, shown: &HashMap<Uuid, T>) ->
 
 async fn product_page(
     db: &impl ConnectionTrait,
-    records: &ParsedRecords<ProductRecord>,
     found: crate::SearchResults,
 ) -> Result<Page<ShownProduct>> {
     let ids: Vec<Uuid> = found.hits.iter().filter_map(hit_id).collect();
     let public = docs::public_product_ids(db, &ids).await?;
-    let stored = stored_records(&found.hits, &public);
-    let mut shown: HashMap<Uuid, ShownProduct> = stored
-        .iter()
-        .zip(records.get_many(&stored))
-        .filter_map(|((id, _), r)| Some((*id, ShownProduct::Record(r?))))
+    let mut shown: HashMap<Uuid, ShownProduct> = stored_records(&found.hits, &public)
+        .into_iter()
+        .filter_map(|(id, text)| {
+            let record = serde_json::from_str::<ProductRecord>(text).ok()?;
+            Some((id, ShownProduct::Record(Arc::new(record))))
+        })
         .collect();
     let missing = missing(&found.hits, &public, &shown);
     if !missing.is_empty() {

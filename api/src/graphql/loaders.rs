@@ -9,8 +9,10 @@ use becta_domain::actor;
 use becta_domain::catalogue::products::ProductFacets;
 use becta_domain::catalogue::{deals, organisations, products};
 use becta_domain::entity::{
-    category, lot, organisation, product_rating, provider, trial_offer, user,
+    category, lot, organisation, product_rating, provider, review, review_revision, trial_offer,
+    user,
 };
+use becta_domain::reviews::{self, ReviewPageArgs};
 use becta_domain::sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -52,6 +54,10 @@ key!(
 key!(
     /// The open trial offers of a product.
     ProductTrialOffers
+);
+key!(
+    /// The earlier versions of a review.
+    ReviewRevisions
 );
 key!(DealCategories);
 key!(DealEligibility);
@@ -111,10 +117,46 @@ loader!(ProductCategories => Vec<category::Model>, |db, ids| products::categorie
 loader!(ProductFacetsOf => ProductFacets, |db, ids| products::facets_of(db, &ids));
 loader!(ProductRatingOf => Option<product_rating::Model>, |db, ids| products::ratings_of(db, &ids));
 loader!(ProductTrialOffers => Vec<trial_offer::Model>, |db, ids| products::open_trial_offers_of(db, &ids));
+loader!(ReviewRevisions => Vec<review_revision::Model>, |db, ids| reviews::revisions_of(db, &ids));
 loader!(DealCategories => Vec<category::Model>, |db, ids| deals::categories_of(db, &ids));
 loader!(DealEligibility => deals::Eligibility, |db, ids| deals::eligibility_of(db, &ids));
 loader!(DealLots => Vec<lot::Model>, |db, ids| deals::lots_of(db, &ids));
 loader!(LotSuppliers => Vec<organisation::Model>, |db, ids| deals::suppliers_of_lots(db, &ids));
+
+/// A page of a product's published reviews with their total: products asking for the same
+/// page share two queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProductReviews {
+    pub product: Uuid,
+    pub page: ReviewPageArgs,
+}
+
+impl Loader<ProductReviews> for DbLoader {
+    type Value = (Vec<review::Model>, u64);
+    type Error = Arc<async_graphql::Error>;
+
+    async fn load(
+        &self,
+        keys: &[ProductReviews],
+    ) -> Result<HashMap<ProductReviews, Self::Value>, Self::Error> {
+        let mut pages: HashMap<ReviewPageArgs, Vec<Uuid>> = HashMap::new();
+        for k in keys {
+            pages.entry(k.page).or_default().push(k.product);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for (page, products) in pages {
+            let mut found = reviews::list_for_products(&self.db, &products, &page)
+                .await
+                .gql()
+                .map_err(Arc::new)?;
+            for product in products {
+                let value = found.remove(&product).unwrap_or_default();
+                out.insert(ProductReviews { product, page }, value);
+            }
+        }
+        Ok(out)
+    }
+}
 
 /// The request-scoped loader with its cache, as stored in request data.
 pub type RequestLoader =

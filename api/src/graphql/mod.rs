@@ -2,7 +2,6 @@
 //! HTTP wiring, so `becta schema` and the tests see exactly what the server serves.
 
 pub mod auth;
-pub mod documents;
 pub mod error;
 pub mod loaders;
 pub mod mutation;
@@ -10,7 +9,7 @@ pub mod prefetch;
 pub mod query;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder, ValidationMode};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
 use crate::config::Limits;
 use crate::state::AppState;
@@ -20,14 +19,6 @@ pub type BectaSchema = Schema<query::Query, mutation::Mutation, EmptySubscriptio
 /// The schema with its limits; `state` is absent only when printing the SDL.
 pub fn schema(state: Option<AppState>, limits: &Limits) -> BectaSchema {
     builder(state, limits).finish()
-}
-
-/// The same schema for operations known to pass its validation: it checks only the depth and
-/// complexity limits and fragment cycles (`documents` decides which requests may use it).
-pub fn schema_for_validated(state: AppState, limits: &Limits) -> BectaSchema {
-    builder(Some(state), limits)
-        .validation_mode(ValidationMode::Fast)
-        .finish()
 }
 
 fn builder(
@@ -56,4 +47,28 @@ fn builder(
 /// The schema in SDL, as served (`becta schema`, and `schema.graphql` in the repository).
 pub fn sdl() -> String {
     schema(None, &Limits::default()).sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    /// `types::plain` answers plain fields without async-graphql's per-field extension hooks,
+    /// which is right only while the schema registers no extension. Adding one must come with
+    /// turning plain answers off (or teaching them the hooks): this test says where.
+    #[test]
+    fn the_schema_registers_no_extensions_while_plain_answers_exist() {
+        let source = include_str!("mod.rs");
+        let builder = source
+            .split("fn builder(")
+            .nth(1)
+            .and_then(|rest| rest.split("\n}\n").next())
+            .unwrap_or_default();
+        assert!(
+            builder.contains("Schema::build("),
+            "the schema builder moved"
+        );
+        assert!(
+            !builder.contains(".extension("),
+            "an extension is registered: plain answers (types::plain) would skip its hooks"
+        );
+    }
 }

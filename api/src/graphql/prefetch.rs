@@ -9,8 +9,10 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Lookahead};
+use async_graphql::{Context, InputType, Lookahead, Name, Value};
 use becta_domain::entity::{deal, product};
+use becta_domain::reviews::ReviewPageArgs;
+use becta_domain::vocab::{Phase, ReviewSort};
 
 use super::loaders::*;
 
@@ -97,11 +99,80 @@ pub async fn product_aggregates(
         load_if(
             loader,
             node.field("trialOffers").exists(),
-            ids.map(ProductTrialOffers)
+            ids.clone().map(ProductTrialOffers)
         ),
     );
     ratings.map_err(unarc)?;
     offers.map_err(unarc)?;
+    product_reviews(loader, node, ids).await
+}
+
+/// The pages of reviews a product selection asks for (one per distinct arguments, as
+/// `Product.reviews` reads them), and whether their items' `history` is selected too. A
+/// selection whose arguments are out of range is left to the resolver, which refuses it.
+fn review_pages(node: &Lookahead<'_>) -> Vec<(ReviewPageArgs, bool)> {
+    fn arg<T: InputType>(args: &[(Name, Value)], name: &str) -> Option<Option<T>> {
+        match args.iter().find(|(n, _)| n.as_str() == name) {
+            None | Some((_, Value::Null)) => Some(None),
+            Some((_, v)) => T::parse(Some(v.clone())).ok().map(Some),
+        }
+    }
+    let mut pages = Vec::new();
+    for field in node.field("reviews").selection_fields() {
+        let Ok(args) = field.arguments() else {
+            continue;
+        };
+        let parsed = (|| {
+            let first = arg::<i32>(&args, "first")?.unwrap_or(10);
+            let offset = arg::<i32>(&args, "offset")?.unwrap_or(0);
+            if !(1..=50).contains(&first) || !(0..=10_000).contains(&offset) {
+                return None;
+            }
+            Some(ReviewPageArgs {
+                verified_only: arg::<bool>(&args, "verifiedOnly")?.unwrap_or(false),
+                phase: arg::<Phase>(&args, "phase")?,
+                sort: arg::<ReviewSort>(&args, "sort")?.unwrap_or(ReviewSort::Newest),
+                first: first as u64,
+                offset: offset as u64,
+            })
+        })();
+        let history = field
+            .selection_set()
+            .filter(|f| f.name() == "items")
+            .any(|items| items.selection_set().any(|f| f.name() == "history"));
+        if let Some(page) = parsed {
+            pages.push((page, history));
+        }
+    }
+    pages
+}
+
+/// The selected pages of reviews of every product at once, and their reviews' histories.
+async fn product_reviews(
+    loader: &RequestLoader,
+    node: &Lookahead<'_>,
+    ids: impl Iterator<Item = uuid::Uuid> + Clone,
+) -> async_graphql::Result<()> {
+    let (mut histories, mut wants_history) = (Vec::new(), false);
+    for (page, history) in review_pages(node) {
+        let keys = ids.clone().map(|product| ProductReviews { product, page });
+        let found = load_if(loader, true, keys).await.map_err(unarc)?;
+        if history {
+            wants_history = true;
+            histories.extend(
+                found
+                    .values()
+                    .flat_map(|(rows, _)| rows.iter().map(|r| r.id)),
+            );
+        }
+    }
+    load_if(
+        loader,
+        wants_history,
+        histories.into_iter().map(ReviewRevisions),
+    )
+    .await
+    .map_err(unarc)?;
     Ok(())
 }
 

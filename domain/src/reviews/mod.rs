@@ -14,6 +14,7 @@
 
 mod aggregates;
 mod moderation;
+mod pages;
 mod responses;
 mod school_reviews;
 
@@ -25,8 +26,11 @@ use crate::{Error, Result};
 
 pub use aggregates::summary;
 pub use moderation::{flag, moderate};
+pub use pages::{ReviewPageArgs, list_for_products, revisions_of};
 pub use responses::{mark_helpful, reply};
-pub use school_reviews::{ReviewFilter, ReviewInput, create, history, list, mine, update};
+pub use school_reviews::{
+    ReviewFilter, ReviewInput, create, history, list, may_read_history, mine, update,
+};
 
 const PUBLISHED: &str = "published";
 const HIDDEN: &str = "hidden";

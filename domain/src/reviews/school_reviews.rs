@@ -303,17 +303,24 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// `FORBIDDEN` unless `actor` may read the review's history: its school and admins.
+pub fn may_read_history(actor: &Actor, r: &review::Model) -> Result<()> {
+    if actor.is_admin() || actor.organisation_id == Some(r.school_id) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "a review's history is for its school and the moderators".into(),
+        ))
+    }
+}
+
 /// The review's earlier versions, oldest first (its school and admins).
 pub async fn history(
     db: &impl ConnectionTrait,
     actor: &Actor,
     r: &review::Model,
 ) -> Result<Vec<review_revision::Model>> {
-    if !(actor.is_admin() || actor.organisation_id == Some(r.school_id)) {
-        return Err(Error::Forbidden(
-            "a review's history is for its school and the moderators".into(),
-        ));
-    }
+    may_read_history(actor, r)?;
     Ok(review_revision::Entity::find()
         .filter(review_revision::Column::ReviewId.eq(r.id))
         .order_by_asc(review_revision::Column::Version)

@@ -152,10 +152,9 @@ impl SearchQueryRoot {
         let look = ctx.look_ahead();
         let mut search = product_search(query, filter, sort, first, offset)?;
         search.facets = look.field("facets").exists();
-        let page =
-            service::search_products(&state.db, &state.search, &state.product_records, &search)
-                .await
-                .gql()?;
+        let page = service::search_products(&state.db, &state.search, &search)
+            .await
+            .gql()?;
         product_results(ctx, page, look.field("hits").field("product")).await
     }
 
@@ -195,15 +194,9 @@ impl SearchQueryRoot {
         let mut deals = deal_search(Some(query), None, None, first, None);
         products.facets = look.field("products").field("facets").exists();
         deals.facets = look.field("deals").field("facets").exists();
-        let (p, d) = service::search_both(
-            &state.db,
-            &state.search,
-            &state.product_records,
-            &products,
-            &deals,
-        )
-        .await
-        .gql()?;
+        let (p, d) = service::search_both(&state.db, &state.search, &products, &deals)
+            .await
+            .gql()?;
         Ok(CombinedSearchResults {
             products: product_results(
                 ctx,

@@ -10,7 +10,6 @@ use becta_domain::entity::{category, organisation};
 use becta_domain::pagination::PageArgs;
 
 use super::connection::Connection;
-use super::plain::{Plain, PlainObject};
 use crate::graphql::error::{GqlResult, to_gql};
 use crate::graphql::loaders::*;
 use crate::state::AppState;
@@ -140,31 +139,5 @@ impl Supplier {
         };
         let rows = deals::list(&state.db, &filter, &page).await.gql()?;
         Connection::deals(ctx, rows, filter).await
-    }
-}
-
-/// An organisation as the `Supplier` type shows it: its plain fields (its products and deals
-/// are looked up by the general resolvers).
-impl PlainObject for organisation::Model {
-    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
-        Some(match name {
-            "id" => Plain::Str(self.id.to_string().into()),
-            "name" => Plain::str(&self.name),
-            "companiesHouseNumber" => Plain::opt_str(&self.companies_house_number),
-            "website" => Plain::opt_str(&self.website),
-            "isSample" => Plain::Bool(self.is_sample),
-            _ => return None,
-        })
-    }
-}
-
-/// A category as the `Category` type shows it.
-impl PlainObject for category::Model {
-    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
-        Some(match name {
-            "slug" => Plain::str(&self.slug),
-            "name" => Plain::str(&self.name),
-            _ => return None,
-        })
     }
 }

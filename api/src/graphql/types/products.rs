@@ -1,7 +1,7 @@
 //! Product types: `Product`, `LoadedProduct` (a search hit, answered from memory when it can)
 //! and the `products` filter.
 
-use async_graphql::{Context, ID, InputObject, Object, ScalarType, Value};
+use async_graphql::{Context, ID, InputObject, Object, Value};
 use becta_domain::Error;
 use becta_domain::catalogue::products;
 use becta_domain::entity::product;
@@ -15,11 +15,10 @@ use std::sync::Arc;
 use super::catalogue::{Category, Supplier, code, load, load_list, loader};
 use super::ids::parse_id;
 use super::lending::TrialOffer;
-use super::plain::{Plain, PlainObject, plain_answers, plain_object};
+use super::plain::{plain_answers, plain_object};
 use super::reviews::{RatingSummary, Review, ReviewPage};
-use crate::graphql::error::{GqlResult, to_gql};
+use crate::graphql::error::to_gql;
 use crate::graphql::loaders::*;
-use crate::state::AppState;
 
 /// A vetted EdTech product listing.
 pub struct Product(pub product::Model);
@@ -148,7 +147,6 @@ impl Product {
         #[graphql(desc = "Page size, 1 to 50 (default 10).")] first: Option<i32>,
         #[graphql(desc = "Reviews to skip, 0 to 10,000.")] offset: Option<i32>,
     ) -> async_graphql::Result<ReviewPage> {
-        let db = &ctx.data::<AppState>()?.db;
         let first = first.unwrap_or(10);
         if !(1..=50).contains(&first) {
             return Err(to_gql(Error::bad_input("first", "`first` must be 1 to 50")));
@@ -160,14 +158,21 @@ impl Product {
                 "`offset` must be 0 to 10000",
             )));
         }
-        let filter = becta_domain::reviews::ReviewFilter {
+        let page = becta_domain::reviews::ReviewPageArgs {
             verified_only,
             phase,
+            sort,
+            first: first as u64,
+            offset: offset as u64,
         };
-        let (rows, total) =
-            becta_domain::reviews::list(db, self.0.id, &filter, sort, first as u64, offset as u64)
-                .await
-                .gql()?;
+        let (rows, total) = loader(ctx)?
+            .load_one(ProductReviews {
+                product: self.0.id,
+                page,
+            })
+            .await
+            .map_err(|e| (*e).clone())?
+            .unwrap_or_default();
         Ok(ReviewPage {
             total_count: total,
             items: rows.into_iter().map(Review).collect(),
@@ -207,14 +212,14 @@ pub enum LoadedProduct {
 }
 
 impl LoadedProduct {
-    fn row(&self) -> &product::Model {
+    pub(crate) fn row(&self) -> &product::Model {
         match self {
             LoadedProduct::Record(r) => &r.product,
             LoadedProduct::Row(p) => &p.0,
         }
     }
 
-    fn record(&self) -> Option<&ProductRecord> {
+    pub(crate) fn record(&self) -> Option<&ProductRecord> {
         match self {
             LoadedProduct::Record(r) => Some(r),
             LoadedProduct::Row(_) => None,
@@ -259,49 +264,6 @@ impl async_graphql::OutputType for LoadedProduct {
                 Product(r.product.clone()).resolve(ctx, field).await
             }
         }
-    }
-}
-
-/// `Product`'s fields that are plain data, answered as its resolvers answer them (a test
-/// compares the two). Nested rows come from the record; a hit read from the database answers
-/// only the row's own fields here.
-impl PlainObject for LoadedProduct {
-    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
-        let p = self.row();
-        let facets = || self.record().map(|r| &r.facets);
-        Some(match name {
-            "id" => Plain::Str(p.id.to_string().into()),
-            "name" => Plain::str(&p.name),
-            "summary" => Plain::str(&p.summary),
-            "description" => Plain::str(&p.description),
-            "supplier" => Plain::Object(self.record()?.supplier.as_ref()?),
-            "categories" => Plain::objects(&self.record()?.categories),
-            "subjects" => Plain::List(facets()?.subjects.iter().map(|s| Plain::str(s)).collect()),
-            "keyStages" => Plain::enums(&facets()?.key_stages)?,
-            "platforms" => Plain::enums(&facets()?.platforms)?,
-            "badges" => Plain::enums(&facets()?.badges)?,
-            "pricingModel" => Plain::enum_of(PricingModel::from_code(&p.pricing_model)?)?,
-            "pricePence" => Plain::int(p.price_pence),
-            "priceDisplay" => Plain::Str(
-                PricingModel::from_code(&p.pricing_model)?
-                    .display(p.price_pence)
-                    .into(),
-            ),
-            "hostingLocation" => Plain::enum_of(HostingLocation::from_code(&p.hosting_location)?)?,
-            "cyberEssentials" => Plain::enum_of(CyberEssentials::from_code(&p.cyber_essentials)?)?,
-            "accessibilityStatementUrl" => Plain::opt_str(&p.accessibility_statement_url),
-            "dpiaAvailable" => Plain::Bool(p.dpia_available),
-            "ssoMicrosoft" => Plain::Bool(p.sso_microsoft),
-            "ssoGoogle" => Plain::Bool(p.sso_google),
-            "misIntegration" => Plain::Bool(p.mis_integration),
-            "website" => Plain::opt_str(&p.website),
-            "publishedAt" => p
-                .published_at
-                .map_or(Plain::Null, |t| Plain::Value(t.to_value())),
-            "updatedAt" => Plain::Value(p.updated_at.to_value()),
-            "isSample" => Plain::Bool(p.is_sample),
-            _ => return None,
-        })
     }
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::graphql::auth::actor;
 use crate::graphql::error::GqlResult;
-use crate::state::AppState;
+use crate::graphql::loaders::{RequestLoader, ReviewRevisions};
 
 /// A school's review of a product.
 pub struct Review(pub review::Model);
@@ -92,11 +92,14 @@ impl Review {
     }
     /// Earlier versions, oldest first (the reviewing school and admins).
     async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReviewRevision>> {
-        let a = actor(ctx)?;
-        let db = &ctx.data::<AppState>()?.db;
-        Ok(reviews::history(db, a, &self.0)
+        reviews::may_read_history(actor(ctx)?, &self.0).gql()?;
+        let revisions = ctx
+            .data::<RequestLoader>()?
+            .load_one(ReviewRevisions(self.0.id))
             .await
-            .gql()?
+            .map_err(|e| (*e).clone())?;
+        Ok(revisions
+            .unwrap_or_default()
             .into_iter()
             .map(ReviewRevision)
             .collect())

@@ -4,7 +4,7 @@ use async_graphql::{Context, SimpleObject};
 use becta_indexer::service::{Page, ShownDeal, ShownProduct};
 use becta_indexer::{Attribute, FacetDistribution};
 
-use super::plain::{Plain, PlainList, PlainObject};
+use super::plain::PlainList;
 use super::{Deal, LoadedProduct, Product};
 use crate::graphql::loaders::{
     DealCategories, DealEligibility, DealLots, LotSuppliers, ProviderId, RequestLoader,
@@ -33,47 +33,6 @@ pub struct Facet {
     /// The filter it narrows, e.g. `keyStages`, `categories`, `badges`.
     pub field: String,
     pub values: PlainList<FacetValue>,
-}
-
-impl PlainObject for ProductHit {
-    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
-        Some(match name {
-            "product" => Plain::Object(&self.product),
-            "score" => self.score.map_or(Plain::Null, Plain::float),
-            "highlights" => Plain::objects(&self.highlights.0),
-            _ => return None,
-        })
-    }
-}
-
-impl PlainObject for Highlight {
-    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
-        Some(match name {
-            "field" => Plain::str(&self.field),
-            "snippet" => Plain::str(&self.snippet),
-            _ => return None,
-        })
-    }
-}
-
-impl PlainObject for FacetValue {
-    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
-        Some(match name {
-            "value" => Plain::str(&self.value),
-            "count" => Plain::int(self.count),
-            _ => return None,
-        })
-    }
-}
-
-impl PlainObject for Facet {
-    fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
-        Some(match name {
-            "field" => Plain::str(&self.field),
-            "values" => Plain::objects(&self.values.0),
-            _ => return None,
-        })
-    }
 }
 
 #[derive(SimpleObject)]

@@ -16,8 +16,18 @@
 //! as a [`Value::Binary`] that [`write_response`] copies as it is (the schema has no binary
 //! type, so no other value is ever binary). Anywhere else it is built as a [`Value`] tree.
 //!
-//! The schema registers no extensions (`graphql::schema`); per-field extension hooks would be
-//! skipped here.
+//! This is the one fast path the API keeps, fenced here (the machinery in this file, every
+//! type's plain fields in `objects`): it earned more than 10% on SQLite and on PostgreSQL in
+//! the search bench (BENCHMARKS.md). `BECTA_FAST_PLAIN_ANSWERS=false` turns it off; then every
+//! field goes through its resolver and the answer through serde.
+//!
+//! Its premises, each held by a test: the schema registers no extensions (per-field extension
+//! hooks would be skipped here: `graphql::tests`); async-graphql is the exact version whose
+//! `Value::Binary` and list registration this relies on (pinned in `Cargo.toml`); and its
+//! answers equal the general path's for every search of the contract suite
+//! (`tests/fast_paths.rs`).
+
+mod objects;
 
 use std::borrow::Cow;
 
