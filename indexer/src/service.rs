@@ -365,12 +365,18 @@ fn hit_id(hit: &Hit) -> Option<Uuid> {
     Uuid::parse_str(&hit.id).ok()
 }
 
-/// The hits' ids, and the texts of the records stored with those that are `public`.
-fn stored_records<'h>(hits: &'h [Hit], public: &HashSet<Uuid>) -> Vec<(Uuid, &'h str)> {
+/// What the `public` hits show from the records stored with them, read as `R` and wrapped by
+/// `shown`; a hit whose document holds no readable record is left out.
+fn from_records<R: serde::de::DeserializeOwned, T>(
+    hits: &[Hit],
+    public: &HashSet<Uuid>,
+    shown: impl Fn(R) -> T,
+) -> HashMap<Uuid, T> {
     hits.iter()
         .filter_map(|h| {
             let id = hit_id(h).filter(|id| public.contains(id))?;
-            Some((id, h.record.as_deref()?))
+            let record = serde_json::from_str::<R>(h.record.as_deref()?).ok()?;
+            Some((id, shown(record)))
         })
         .collect()
 }
@@ -414,18 +420,16 @@ async fn product_page(
 ) -> Result<Page<ShownProduct>> {
     let ids: Vec<Uuid> = found.hits.iter().filter_map(hit_id).collect();
     let public = docs::public_product_ids(db, &ids).await?;
-    let mut shown: HashMap<Uuid, ShownProduct> = stored_records(&found.hits, &public)
-        .into_iter()
-        .filter_map(|(id, text)| {
-            let record = serde_json::from_str::<ProductRecord>(text).ok()?;
-            Some((id, ShownProduct::Record(Arc::new(record))))
-        })
-        .collect();
+    let mut shown = from_records(&found.hits, &public, |r: ProductRecord| {
+        ShownProduct::Record(Arc::new(r))
+    });
     let missing = missing(&found.hits, &public, &shown);
     if !missing.is_empty() {
-        for (id, row) in docs::public_products(db, &missing).await? {
-            shown.insert(id, ShownProduct::Row(Box::new(row)));
-        }
+        let rows = docs::public_products(db, &missing).await?;
+        shown.extend(
+            rows.into_iter()
+                .map(|(id, row)| (id, ShownProduct::Row(Box::new(row)))),
+        );
     }
     Ok(page(found, &public, shown))
 }
@@ -436,18 +440,16 @@ async fn deal_page(
 ) -> Result<Page<ShownDeal>> {
     let ids: Vec<Uuid> = found.hits.iter().filter_map(hit_id).collect();
     let public = docs::public_deal_ids(db, &ids).await?;
-    let mut shown: HashMap<Uuid, ShownDeal> = stored_records(&found.hits, &public)
-        .into_iter()
-        .filter_map(|(id, text)| {
-            let record = serde_json::from_str::<DealRecord>(text).ok()?;
-            Some((id, ShownDeal::Record(Box::new(record))))
-        })
-        .collect();
+    let mut shown = from_records(&found.hits, &public, |r: DealRecord| {
+        ShownDeal::Record(Box::new(r))
+    });
     let missing = missing(&found.hits, &public, &shown);
     if !missing.is_empty() {
-        for (id, row) in docs::public_deals(db, &missing).await? {
-            shown.insert(id, ShownDeal::Row(Box::new(row)));
-        }
+        let rows = docs::public_deals(db, &missing).await?;
+        shown.extend(
+            rows.into_iter()
+                .map(|(id, row)| (id, ShownDeal::Row(Box::new(row)))),
+        );
     }
     Ok(page(found, &public, shown))
 }
