@@ -177,7 +177,7 @@ fn graphql_body(q: &(Option<&str>, ProductFilter, ProductSort)) -> Value {
         ProductSort::Newest => "NEWEST",
     };
     json!({
-        "query": "query($q: String, $f: ProductFilter, $s: ProductSort) { searchProducts(query: $q, filter: $f, sort: $s, first: 20) {
+        "query": "query($q: String, $f: ProductSearchFilter, $s: ProductSort) { searchProducts(query: $q, filter: $f, sort: $s, first: 20) {
             totalHits processingTimeMs hits { score highlights { field snippet } product { id name pricePence supplier { name } keyStages badges } }
             facets { field values { value count } } } }",
         "variables": { "q": text, "f": filter, "s": sort },
