@@ -8,6 +8,7 @@ use becta_domain::sea_orm::DatabaseConnection;
 use becta_indexer::Engine;
 use becta_indexer::embedded::EmbeddedEngine;
 use becta_indexer::meili::MeiliEngine;
+use becta_indexer::timed::Timed;
 use becta_indexer::worker::Worker;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -31,11 +32,12 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection
 pub async fn open_search(config: &Config) -> anyhow::Result<Engine> {
     let engine: Engine = match &config.search {
         SearchConfig::Embedded => Arc::new(EmbeddedEngine::open(config.data_dir.join("search"))?),
-        SearchConfig::Meilisearch { url, key, prefix } => Arc::new(MeiliEngine::new(
+        // Over the network: every call gets a time limit.
+        SearchConfig::Meilisearch { url, key, prefix } => Arc::new(Timed(MeiliEngine::new(
             url,
             key.as_ref().map(|k| k.expose()),
             prefix,
-        )?),
+        )?)),
     };
     if let Err(e) = engine.prepare().await {
         // Meilisearch may come up later: the worker retries, and search reports it is degraded.

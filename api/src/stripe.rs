@@ -35,6 +35,8 @@ use crate::config::StripeConfig;
 
 /// Webhook timestamps further than this from now are refused.
 pub const TOLERANCE_SECONDS: i64 = 300;
+/// Longest wait for one Stripe call.
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 /// Days a school has to pay an invoice.
 pub const INVOICE_DAYS: u32 = 30;
 
@@ -89,12 +91,20 @@ impl Gateway {
         })
     }
 
+    /// One call to Stripe, given up after [`CALL_TIMEOUT`] (`UNAVAILABLE`; the idempotency key
+    /// makes the retry safe).
     async fn send(&self, step: &str, req: RequestBuilder, idempotency: String) -> Result<Made> {
-        req.customize::<Made>()
+        let call = req
+            .customize::<Made>()
             .request_strategy(key(idempotency)?)
-            .send(&self.client)
-            .await
-            .map_err(|e| provider_error(step, e))
+            .send(&self.client);
+        match tokio::time::timeout(CALL_TIMEOUT, call).await {
+            Ok(made) => made.map_err(|e| provider_error(step, e)),
+            Err(_) => Err(Error::Unavailable(format!(
+                "stripe {step}: no answer within {} s",
+                CALL_TIMEOUT.as_secs()
+            ))),
+        }
     }
 
     fn metadata(p: &Prepared) -> HashMap<String, String> {

@@ -11,6 +11,7 @@ pub mod highlight;
 pub mod meili;
 pub mod service;
 pub mod settings;
+pub mod timed;
 pub mod worker;
 
 use std::collections::HashMap;
