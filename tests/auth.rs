@@ -473,3 +473,32 @@ async fn fields_behind_deeply_nested_fragments_are_charged_like_any_other() -> R
     assert_eq!(error_codes(&answer), ["BAD_USER_INPUT"]);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_token_missing_a_claim_is_told_which_and_an_empty_subject_is_refused() -> Result<()> {
+    let app = spawn_app().await?;
+    let school = Some(fixture::SCHOOL_URN.to_string());
+    for claim in ["sub", "exp", "role", "iss", "aud"] {
+        let mut c = claims("SCHOOL_BUYER", school.clone());
+        if let Some(o) = c.as_object_mut() {
+            o.remove(claim);
+        }
+        let (status, _, body) = app.post_as(Some(&hs256(&c)), ME, json!({})).await?;
+        assert_eq!(status, 401, "{claim}: {body}");
+        assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("`{claim}`")),
+            "without {claim}: {message}"
+        );
+    }
+    for empty in ["", "   "] {
+        let mut c = claims("SCHOOL_BUYER", school.clone());
+        c["sub"] = json!(empty);
+        let (status, _, body) = app.post_as(Some(&hs256(&c)), ME, json!({})).await?;
+        assert_eq!(status, 401, "{body}");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("subject"), "{message}");
+    }
+    Ok(())
+}

@@ -208,3 +208,18 @@ async fn an_operation_sent_again_with_bad_variables_is_still_bad_user_input() ->
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_syntax_error_in_a_huge_query_answers_briefly() -> Result<()> {
+    let app = crate::common::spawn_app_with(false, &[("BECTA_MAX_BODY_BYTES", "2000000")]).await?;
+    // One line of about 1 MB that does not parse at its end.
+    let query = format!("{{ products {{ {} ", "totalCount ".repeat(100_000));
+    let (status, v) = app
+        .post_raw(serde_json::to_vec(&json!({ "query": query }))?)
+        .await?;
+    assert_eq!(status, 200);
+    assert_eq!(error_codes(&v), ["BAD_USER_INPUT"]);
+    let answer = v.to_string();
+    assert!(answer.len() < 4_000, "{} bytes echoed back", answer.len());
+    Ok(())
+}

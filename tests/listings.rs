@@ -611,6 +611,20 @@ async fn admins_create_update_and_expire_deals_and_search_follows() -> Result<()
         .await?["expireDeal"]
         .clone();
     assert_eq!(expired["status"], "ARCHIVED");
+    // An expired deal reads as expired: not active, and ended today.
+    let managed = app
+        .data_as(
+            &w.admin,
+            "query($id: ID!) { managedDeal(id: $id) { isActive endsOn } }",
+            json!({ "id": id }),
+        )
+        .await?["managedDeal"]
+        .clone();
+    assert_eq!(managed["isActive"], false);
+    assert_eq!(
+        managed["endsOn"],
+        becta_domain::catalogue::deals::today().to_string()
+    );
     let public = app
         .gql(
             "query($id: ID!) { deal(id: $id) { id } }",

@@ -485,7 +485,12 @@ async fn expired_deals_and_withdrawn_products_stay_marked_and_bad_changes_write_
     assert_eq!(items[0]["title"], "Current Licences Deal");
     assert_eq!(items[0]["availability"], "EXPIRED");
     assert_eq!(items[0]["deal"], Value::Null);
-    assert_eq!(items[0]["availabilityNote"], "the deal has been withdrawn");
+    // Expired today: it reads as ended today, not withdrawn.
+    let today = becta_domain::catalogue::deals::today();
+    assert_eq!(
+        items[0]["availabilityNote"],
+        format!("the deal ended on {}", today.format("%-d %B %Y"))
+    );
     assert_eq!(items[1]["title"], "Alpha Phonics");
     assert_eq!(items[1]["availability"], "WITHDRAWN");
     assert_eq!(items[1]["product"], Value::Null);

@@ -134,7 +134,17 @@ impl Authenticator {
             return Err(Refused("the token's key id (kid) is not accepted".into()));
         }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| Refused(describe(e.kind()).into()))?;
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(claim) => {
+                    Refused(format!("the token lacks the `{claim}` claim"))
+                }
+                jsonwebtoken::errors::ErrorKind::InvalidClaimFormat(_)
+                | jsonwebtoken::errors::ErrorKind::Json(_) => Refused(malformed_claims(token)),
+                other => Refused(describe(other).into()),
+            })?;
+        if data.claims.sub.trim().is_empty() {
+            return Err(Refused("the token's subject (`sub`) is empty".into()));
+        }
         Ok(data.claims)
     }
 
@@ -177,6 +187,37 @@ impl Authenticator {
         header.kid = self.key_id.clone();
         Ok(jsonwebtoken::encode(&header, &claims, key)?)
     }
+}
+
+/// Which claim of a token whose claims did not read is missing or of the wrong form: the
+/// payload is read again, unverified, only to name it (nothing of it is trusted).
+fn malformed_claims(token: &str) -> String {
+    use base64::Engine;
+    let payload = token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
+    let Some(claims) = payload.as_ref().and_then(|p| p.as_object()) else {
+        return "the token's claims are not a JSON object".into();
+    };
+    for claim in ["sub", "exp", "role"] {
+        if !claims.contains_key(claim) {
+            return format!("the token lacks the `{claim}` claim");
+        }
+    }
+    if !claims["sub"].is_string() {
+        return "the token's `sub` claim must be a string".into();
+    }
+    if !claims["exp"].is_u64() {
+        return "the token's `exp` claim must be a whole number of seconds".into();
+    }
+    "the token's claims are malformed (role must be SCHOOL_BUYER, SUPPLIER, ADVISER or ADMIN)"
+        .into()
 }
 
 fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {

@@ -45,6 +45,26 @@ fn is_input_coercion(message: &str) -> bool {
     message.starts_with("Expected input type \"") || message.starts_with("Failed to parse \"")
 }
 
+/// Longest line of an error message: a syntax error quotes the line it failed on, which can be
+/// the whole query.
+const MAX_LINE_CHARS: usize = 160;
+
+/// The message with every over-long line cut short (the parser's echo of the query), so a
+/// refusal never returns the request back.
+fn shortened(message: &str) -> Option<String> {
+    if message.lines().all(|l| l.chars().count() <= MAX_LINE_CHARS) {
+        return None;
+    }
+    let lines: Vec<String> = message
+        .lines()
+        .map(|l| match l.char_indices().nth(MAX_LINE_CHARS) {
+            Some((cut, _)) => format!("{}…", &l[..cut]),
+            None => l.to_owned(),
+        })
+        .collect();
+    Some(lines.join("\n"))
+}
+
 /// Gives every error in a response a code. Errors raised before execution (syntax, unknown
 /// fields, wrong argument types, depth or complexity limits) have no path: the request itself
 /// is at fault. An error with a path but no code would be a resolver bug; it is logged and
@@ -57,6 +77,9 @@ pub fn ensure_codes(mut resp: Response) -> Response {
             .is_some_and(|x| x.get("code").is_some());
         if has_code {
             continue;
+        }
+        if let Some(short) = shortened(&e.message) {
+            e.message = short;
         }
         let code = if e.path.is_empty() || is_input_coercion(&e.message) {
             Code::BadUserInput
@@ -81,6 +104,19 @@ mod tests {
             .as_ref()
             .and_then(|x| x.get("code"))
             .map(|v| v.to_string())
+    }
+
+    #[test]
+    fn long_lines_of_a_message_are_cut_short() {
+        let echoed = format!(
+            "syntax error\n1 | {}\n  = expected selection",
+            "x".repeat(100_000)
+        );
+        let short = shortened(&echoed).unwrap_or_default();
+        assert!(short.len() < 400, "{}", short.len());
+        assert!(short.starts_with("syntax error\n1 | xxx"));
+        assert!(short.ends_with("= expected selection"));
+        assert_eq!(shortened("a short message"), None);
     }
 
     #[test]

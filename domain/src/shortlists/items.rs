@@ -267,7 +267,8 @@ pub async fn items(db: &impl ConnectionTrait, shortlist_id: Uuid) -> Result<Vec<
                     Some(d) if d.status == DealStatus::Published.code() && d.ends_on >= today => {
                         (Availability::Available, None)
                     }
-                    Some(d) if d.ends_on < today => (
+                    // Ended by its date, or expired by an admin (which ends it that day).
+                    Some(d) if d.ends_on < today || d.status == DealStatus::Archived.code() => (
                         Availability::Expired,
                         Some(format!(
                             "the deal ended on {}",

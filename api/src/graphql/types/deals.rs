@@ -91,10 +91,12 @@ impl Deal {
     async fn ends_on(&self) -> NaiveDate {
         self.0.ends_on
     }
-    /// In force today (started and not ended).
+    /// In force today: published, started and not ended (an expired deal is not).
     async fn is_active(&self) -> bool {
         let today = deals::today();
-        self.0.starts_on <= today && today <= self.0.ends_on
+        self.0.status == DealStatus::Published.code()
+            && self.0.starts_on <= today
+            && today <= self.0.ends_on
     }
     async fn route_to_market(&self) -> async_graphql::Result<RouteToMarket> {
         code(

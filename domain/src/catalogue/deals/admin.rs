@@ -354,6 +354,12 @@ pub async fn expire(
                 deal::Column::Status,
                 Expr::value(DealStatus::Archived.code()),
             )
+            // It ends the day it is expired (an end already past stays as it was, and it never
+            // ends before it starts).
+            .col_expr(
+                deal::Column::EndsOn,
+                Expr::value(before.ends_on.min(super::today()).max(before.starts_on)),
+            )
             .col_expr(deal::Column::UpdatedAt, Expr::value(Utc::now())),
     )
     .await?;
