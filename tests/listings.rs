@@ -118,6 +118,17 @@ async fn a_supplier_lists_an_admin_approves_and_schools_find_it_while_others_can
         )
         .await?;
     assert_eq!(error_codes(&other), ["FORBIDDEN"]);
+    // Reading it is refused with a message that fits a read.
+    let read = app
+        .gql_as(
+            &w.beta,
+            "query($id: ID!) { listing(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await?;
+    assert_eq!(error_codes(&read), ["FORBIDDEN"]);
+    let message = read["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("read or change"), "{message}");
 
     // Every mutation left one audit record, with the actor and the change.
     let audit = app
@@ -553,6 +564,20 @@ async fn admins_create_update_and_expire_deals_and_search_follows() -> Result<()
         .clone();
     let id = d["id"].as_str().unwrap_or_default().to_owned();
     assert_eq!(d["status"], "PUBLISHED");
+    // The same reference again: CONFLICT naming the field and the value.
+    let again = app
+        .gql_as(
+            &w.admin,
+            &create,
+            json!({ "input": deal_input(&w.f, "Laptops for Learning, again") }),
+        )
+        .await?;
+    assert_eq!(error_codes(&again), ["CONFLICT"]);
+    let message = again["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`reference`") && message.contains("RM6999"),
+        "{message}"
+    );
     assert_eq!(d["lots"][1]["suppliers"].as_array().map(Vec::len), Some(2));
     app.wait_for_search().await?;
     let hits = app.data(search, json!({ "q": "laptops learning" })).await?;

@@ -180,7 +180,7 @@ async fn authorise(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result
     }
     if status_of(&p)? == ProductStatus::Approved {
         Err(Error::Forbidden(
-            "only the supplier that owns this listing may change it".into(),
+            "this listing belongs to another supplier: only its supplier and admins may read or change it".into(),
         ))
     } else {
         Err(Error::not_found("product"))

@@ -191,6 +191,28 @@ async fn insert_parts(tx: &impl ConnectionTrait, id: Uuid, d: NewDeal) -> Result
 }
 
 /// Checks that the deal's provider, categories and lot suppliers exist.
+/// `CONFLICT` naming the field and value when the provider already has another deal with this
+/// reference (the unique index still guards a race between two writers).
+async fn check_unique_reference(
+    db: &impl ConnectionTrait,
+    d: &NewDeal,
+    except: Option<Uuid>,
+) -> Result<()> {
+    let mut q = deal::Entity::find()
+        .filter(deal::Column::ProviderId.eq(d.provider_id))
+        .filter(deal::Column::Reference.eq(d.reference.as_str()));
+    if let Some(id) = except {
+        q = q.filter(deal::Column::Id.ne(id));
+    }
+    if q.one(db).await?.is_some() {
+        return Err(Error::Conflict(format!(
+            "`reference`: the provider already has a deal with the reference {:?}",
+            d.reference
+        )));
+    }
+    Ok(())
+}
+
 async fn check_references(db: &impl ConnectionTrait, d: &NewDeal) -> Result<()> {
     use sea_orm::PaginatorTrait;
     d.validate()?;
@@ -275,6 +297,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, d: NewDeal) -> Resul
     }
     check_references(db, &d).await?;
     let tx = actor::begin(db, actor).await?;
+    check_unique_reference(&tx, &d, None).await?;
     let after = audit::snapshot(&d)?;
     let id = insert(&tx, d).await?;
     audit::record(&tx, actor, "deal.create", "deal", id, None, Some(after)).await?;
@@ -294,6 +317,7 @@ pub async fn update(
     actor.require(&[Role::Admin])?;
     check_references(db, &d).await?;
     let tx = actor::begin(db, actor).await?;
+    check_unique_reference(&tx, &d, Some(id)).await?;
     let before = find(&tx, id).await?;
     guarded_update(
         &tx,
