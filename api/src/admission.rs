@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use becta_domain::Code;
 use becta_domain::actor::{Actor, resolve_organisation};
 use becta_domain::sea_orm::DatabaseConnection;
 use poem::{Request, Response};
@@ -291,10 +290,9 @@ pub async fn admit(
             ));
         }
         Err(Refusal::Unavailable) => {
-            return Err(errors::error_response(
-                Code::Unavailable,
-                &becta_domain::Error::Unavailable(String::new()).to_string(),
-            ));
+            return Err(errors::domain_error(becta_domain::Error::Unavailable(
+                "resolving a token's organisation".into(),
+            )));
         }
     };
     let address = client_address(req, &admission.rate);

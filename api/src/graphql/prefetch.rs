@@ -123,18 +123,14 @@ fn review_pages(node: &Lookahead<'_>) -> Vec<(ReviewPageArgs, bool)> {
             continue;
         };
         let parsed = (|| {
-            let first = arg::<i32>(&args, "first")?.unwrap_or(10);
-            let offset = arg::<i32>(&args, "offset")?.unwrap_or(0);
-            if !(1..=50).contains(&first) || !(0..=10_000).contains(&offset) {
-                return None;
-            }
-            Some(ReviewPageArgs {
-                verified_only: arg::<bool>(&args, "verifiedOnly")?.unwrap_or(false),
-                phase: arg::<Phase>(&args, "phase")?,
-                sort: arg::<ReviewSort>(&args, "sort")?.unwrap_or(ReviewSort::Newest),
-                first: first as u64,
-                offset: offset as u64,
-            })
+            ReviewPageArgs::new(
+                arg::<bool>(&args, "verifiedOnly")?.unwrap_or(false),
+                arg::<Phase>(&args, "phase")?,
+                arg::<ReviewSort>(&args, "sort")?.unwrap_or(ReviewSort::Newest),
+                arg::<i32>(&args, "first")?,
+                arg::<i32>(&args, "offset")?,
+            )
+            .ok()
         })();
         let history = field
             .selection_set()

@@ -28,9 +28,7 @@ pub use aggregates::summary;
 pub use moderation::{flag, moderate};
 pub use pages::{ReviewPageArgs, list_for_products, revisions_of};
 pub use responses::{mark_helpful, reply};
-pub use school_reviews::{
-    ReviewFilter, ReviewInput, create, history, list, may_read_history, mine, update,
-};
+pub use school_reviews::{ReviewInput, create, history, may_read_history, mine, update};
 
 const PUBLISHED: &str = "published";
 const HIDDEN: &str = "hidden";

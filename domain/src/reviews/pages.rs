@@ -12,39 +12,71 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::PUBLISHED;
-use super::school_reviews::ReviewFilter;
-use crate::Result;
 use crate::entity::{review, review_revision};
-use crate::vocab::ReviewSort;
+use crate::vocab::{Phase, ReviewSort};
+use crate::{Error, Result};
+
+/// Most reviews on a page, and most skipped.
+pub const MAX_FIRST: i32 = 50;
+pub const MAX_OFFSET: i32 = 10_000;
 
 /// Which page of each product's reviews: the filter, the order and the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ReviewPageArgs {
     pub verified_only: bool,
-    pub phase: Option<crate::vocab::Phase>,
+    pub phase: Option<Phase>,
     pub sort: ReviewSort,
     pub first: u64,
     pub offset: u64,
 }
 
+impl ReviewPageArgs {
+    /// A page as a client asks for it: `first` 1 to 50 (default 10), `offset` 0 to 10,000.
+    pub fn new(
+        verified_only: bool,
+        phase: Option<Phase>,
+        sort: ReviewSort,
+        first: Option<i32>,
+        offset: Option<i32>,
+    ) -> Result<Self> {
+        let first = first.unwrap_or(10);
+        if !(1..=MAX_FIRST).contains(&first) {
+            return Err(Error::bad_input(
+                "first",
+                format!("`first` must be 1 to {MAX_FIRST}"),
+            ));
+        }
+        let offset = offset.unwrap_or(0);
+        if !(0..=MAX_OFFSET).contains(&offset) {
+            return Err(Error::bad_input(
+                "offset",
+                format!("`offset` must be 0 to {MAX_OFFSET}"),
+            ));
+        }
+        Ok(ReviewPageArgs {
+            verified_only,
+            phase,
+            sort,
+            first: first as u64,
+            offset: offset as u64,
+        })
+    }
+}
+
 fn published(product_ids: &[Uuid], args: &ReviewPageArgs) -> Select<review::Entity> {
-    let filter = ReviewFilter {
-        verified_only: args.verified_only,
-        phase: args.phase,
-    };
     let mut q = review::Entity::find()
         .filter(review::Column::ProductId.is_in(product_ids.iter().copied()))
         .filter(review::Column::Status.eq(PUBLISHED));
-    if filter.verified_only {
+    if args.verified_only {
         q = q.filter(review::Column::VerifiedUse.eq(true));
     }
-    if let Some(p) = filter.phase {
+    if let Some(p) = args.phase {
         q = q.filter(review::Column::Phase.eq(p.code()));
     }
     q
 }
 
-/// The order of `sort`, as `list` orders one product's reviews (ties by id).
+/// The order of `sort` within each product's reviews (ties by id).
 fn order_by(sort: ReviewSort) -> &'static str {
     match sort {
         ReviewSort::Newest => "created_at DESC, id ASC",
@@ -60,8 +92,8 @@ struct Total {
     total: i64,
 }
 
-/// The page `args` of each product's published reviews with how many match, as [`super::list`]
-/// gives for one product: two queries however many products.
+/// The page `args` of each product's published reviews with how many match: two queries
+/// however many products.
 pub async fn list_for_products(
     db: &impl ConnectionTrait,
     product_ids: &[Uuid],

@@ -12,7 +12,7 @@ use super::aggregates::apply;
 use super::{PUBLISHED, find, save};
 use crate::actor::{self, Actor};
 use crate::entity::{loan, organisation, product, review, review_revision};
-use crate::vocab::{LoanStatus, ProductStatus, ReviewSort};
+use crate::vocab::{LoanStatus, ProductStatus};
 use crate::{Error, Result, audit, db, outbox};
 
 /// A review as a school writes it.
@@ -254,53 +254,6 @@ pub async fn update(
     .await?;
     db::commit(tx).await?;
     Ok(after)
-}
-
-/// Filters on a product's published reviews.
-#[derive(Debug, Clone, Default)]
-pub struct ReviewFilter {
-    pub verified_only: bool,
-    pub phase: Option<crate::vocab::Phase>,
-}
-
-/// A page of a product's published reviews (offset paging), and how many match.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    product_id: Uuid,
-    filter: &ReviewFilter,
-    sort: ReviewSort,
-    first: u64,
-    offset: u64,
-) -> Result<(Vec<review::Model>, u64)> {
-    let mut q = review::Entity::find()
-        .filter(review::Column::ProductId.eq(product_id))
-        .filter(review::Column::Status.eq(PUBLISHED));
-    if filter.verified_only {
-        q = q.filter(review::Column::VerifiedUse.eq(true));
-    }
-    if let Some(p) = filter.phase {
-        q = q.filter(review::Column::Phase.eq(p.code()));
-    }
-    let total = q.clone().count(db).await?;
-    q = match sort {
-        ReviewSort::Newest => q.order_by_desc(review::Column::CreatedAt),
-        ReviewSort::MostHelpful => q
-            .order_by_desc(review::Column::HelpfulCount)
-            .order_by_desc(review::Column::CreatedAt),
-        ReviewSort::HighestRating => q
-            .order_by_desc(review::Column::Rating)
-            .order_by_desc(review::Column::CreatedAt),
-        ReviewSort::LowestRating => q
-            .order_by_asc(review::Column::Rating)
-            .order_by_desc(review::Column::CreatedAt),
-    };
-    let rows = q
-        .order_by_asc(review::Column::Id)
-        .offset(offset)
-        .limit(first)
-        .all(db)
-        .await?;
-    Ok((rows, total))
 }
 
 /// `FORBIDDEN` unless `actor` may read the review's history: its school and admins.

@@ -2,7 +2,6 @@
 //! and the `products` filter.
 
 use async_graphql::{Context, ID, InputObject, Object, Value};
-use becta_domain::Error;
 use becta_domain::catalogue::products;
 use becta_domain::entity::product;
 use becta_domain::search::ProductRecord;
@@ -17,7 +16,7 @@ use super::ids::parse_id;
 use super::lending::TrialOffer;
 use super::plain::{plain_answers, plain_object};
 use super::reviews::{RatingSummary, Review, ReviewPage};
-use crate::graphql::error::to_gql;
+use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::*;
 
 /// A vetted EdTech product listing.
@@ -147,24 +146,9 @@ impl Product {
         #[graphql(desc = "Page size, 1 to 50 (default 10).")] first: Option<i32>,
         #[graphql(desc = "Reviews to skip, 0 to 10,000.")] offset: Option<i32>,
     ) -> async_graphql::Result<ReviewPage> {
-        let first = first.unwrap_or(10);
-        if !(1..=50).contains(&first) {
-            return Err(to_gql(Error::bad_input("first", "`first` must be 1 to 50")));
-        }
-        let offset = offset.unwrap_or(0);
-        if !(0..=10_000).contains(&offset) {
-            return Err(to_gql(Error::bad_input(
-                "offset",
-                "`offset` must be 0 to 10000",
-            )));
-        }
-        let page = becta_domain::reviews::ReviewPageArgs {
-            verified_only,
-            phase,
-            sort,
-            first: first as u64,
-            offset: offset as u64,
-        };
+        let page =
+            becta_domain::reviews::ReviewPageArgs::new(verified_only, phase, sort, first, offset)
+                .gql()?;
         let (rows, total) = loader(ctx)?
             .load_one(ProductReviews {
                 product: self.0.id,
