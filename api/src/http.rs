@@ -8,7 +8,6 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse};
 use becta_domain::Code;
@@ -26,7 +25,7 @@ use crate::admission::{Admission, Cost, admit};
 use crate::config::{Limits, RateLimits};
 use crate::errors::error_response;
 use crate::graphql::error::ensure_codes;
-use crate::graphql::loaders::DbLoader;
+use crate::graphql::loaders::RequestLoader;
 use crate::graphql::types::plain::{PlainAnswers, WritesJson, write_response};
 use crate::graphql::{BectaSchema, schema};
 use crate::state::AppState;
@@ -98,13 +97,7 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
     let mut responses = Vec::with_capacity(requests.len());
     for r in requests {
         // A cache per request: prefetched rows are reused by every nested field.
-        let loader = DataLoader::with_cache(
-            DbLoader {
-                db: http.state.db.clone(),
-            },
-            tokio::spawn,
-            HashMapCache::default(),
-        );
+        let loader = RequestLoader::new(http.state.db.clone());
         let mut r = r.data(loader);
         if fast.plain_answers {
             r = r.data(WritesJson).data(PlainAnswers);

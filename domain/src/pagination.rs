@@ -5,6 +5,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::{ColumnTrait, Condition};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -13,7 +14,7 @@ use crate::{Error, Result};
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Cursor {
     /// The sort key of the row, as text.
     #[serde(rename = "k")]
@@ -47,7 +48,7 @@ impl Cursor {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageArgs {
     pub first: u64,
     pub after: Option<Cursor>,
@@ -71,12 +72,32 @@ impl PageArgs {
     }
 }
 
+/// Rows after `cursor` in (`key`, `id`) order: the keyset condition of a next page.
+pub fn after(key: impl ColumnTrait, id: impl ColumnTrait, cursor: &Cursor) -> Condition {
+    Condition::any().add(key.gt(cursor.key.as_str())).add(
+        Condition::all()
+            .add(key.eq(cursor.key.as_str()))
+            .add(id.gt(cursor.id)),
+    )
+}
+
 /// One page of rows, each with its cursor.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<(Cursor, T)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
+}
+
+/// An empty first page.
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Page {
+            items: Vec::new(),
+            has_next_page: false,
+            has_previous_page: false,
+        }
+    }
 }
 
 impl<T> Page<T> {

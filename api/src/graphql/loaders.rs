@@ -1,17 +1,21 @@
 //! Batched lookups for nested fields: one `DbLoader`, one `Loader` impl per key type, each a
 //! single `IN (...)` query however many parents ask. Registered once per request.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use becta_domain::actor;
 use becta_domain::catalogue::products::ProductFacets;
+use becta_domain::catalogue::suppliers::{self, CountedPage};
 use becta_domain::catalogue::{deals, organisations, products};
 use becta_domain::entity::{
-    category, lot, organisation, product_rating, provider, review, review_revision, trial_offer,
-    user,
+    category, deal, lot, organisation, product, product_rating, provider, review, review_revision,
+    trial_offer, user,
 };
+use becta_domain::pagination::PageArgs;
 use becta_domain::reviews::{self, ReviewPageArgs};
 use becta_domain::sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -123,6 +127,35 @@ loader!(DealEligibility => deals::Eligibility, |db, ids| deals::eligibility_of(d
 loader!(DealLots => Vec<lot::Model>, |db, ids| deals::lots_of(db, &ids));
 loader!(LotSuppliers => Vec<organisation::Model>, |db, ids| deals::suppliers_of_lots(db, &ids));
 
+/// Groups `(owner, page)` keys by page, so owners asking for the same page share one `load`
+/// (a fixed number of queries); every key gets a value.
+async fn per_page<K, P, V, Fut>(
+    keys: &[K],
+    parts: impl Fn(&K) -> (Uuid, P),
+    load: impl Fn(Vec<Uuid>, P) -> Fut,
+) -> Result<HashMap<K, V>, Arc<async_graphql::Error>>
+where
+    K: Clone + Eq + std::hash::Hash,
+    P: Clone + Eq + std::hash::Hash,
+    V: Default,
+    Fut: std::future::Future<Output = becta_domain::Result<HashMap<Uuid, V>>>,
+{
+    let mut pages: HashMap<P, Vec<(Uuid, K)>> = HashMap::new();
+    for k in keys {
+        let (owner, page) = parts(k);
+        pages.entry(page).or_default().push((owner, k.clone()));
+    }
+    let mut out = HashMap::with_capacity(keys.len());
+    for (page, owners) in pages {
+        let ids = owners.iter().map(|(o, _)| *o).collect();
+        let mut found = load(ids, page).await.gql().map_err(Arc::new)?;
+        for (owner, key) in owners {
+            out.insert(key, found.remove(&owner).unwrap_or_default());
+        }
+    }
+    Ok(out)
+}
+
 /// A page of a product's published reviews with their total: products asking for the same
 /// page share two queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -139,25 +172,117 @@ impl Loader<ProductReviews> for DbLoader {
         &self,
         keys: &[ProductReviews],
     ) -> Result<HashMap<ProductReviews, Self::Value>, Self::Error> {
-        let mut pages: HashMap<ReviewPageArgs, Vec<Uuid>> = HashMap::new();
-        for k in keys {
-            pages.entry(k.page).or_default().push(k.product);
-        }
-        let mut out = HashMap::with_capacity(keys.len());
-        for (page, products) in pages {
-            let mut found = reviews::list_for_products(&self.db, &products, &page)
-                .await
-                .gql()
-                .map_err(Arc::new)?;
-            for product in products {
-                let value = found.remove(&product).unwrap_or_default();
-                out.insert(ProductReviews { product, page }, value);
-            }
-        }
-        Ok(out)
+        per_page(
+            keys,
+            |k| (k.product, k.page),
+            |ids, page| async move { reviews::list_for_products(&self.db, &ids, &page).await },
+        )
+        .await
     }
 }
 
-/// The request-scoped loader with its cache, as stored in request data.
-pub type RequestLoader =
-    async_graphql::dataloader::DataLoader<DbLoader, async_graphql::dataloader::HashMapCache>;
+/// A page of a supplier's public products with their total: suppliers asking for the same
+/// page share two queries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SupplierProducts {
+    pub supplier: Uuid,
+    pub page: PageArgs,
+}
+
+impl Loader<SupplierProducts> for DbLoader {
+    type Value = CountedPage<product::Model>;
+    type Error = Arc<async_graphql::Error>;
+
+    async fn load(
+        &self,
+        keys: &[SupplierProducts],
+    ) -> Result<HashMap<SupplierProducts, Self::Value>, Self::Error> {
+        per_page(
+            keys,
+            |k| (k.supplier, k.page.clone()),
+            |ids, page| async move { suppliers::products_of(&self.db, &ids, &page).await },
+        )
+        .await
+    }
+}
+
+/// A page of the public deals a supplier is on a lot of, with their total: suppliers asking
+/// for the same page share three queries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SupplierDeals {
+    pub supplier: Uuid,
+    pub page: PageArgs,
+}
+
+impl Loader<SupplierDeals> for DbLoader {
+    type Value = CountedPage<deal::Model>;
+    type Error = Arc<async_graphql::Error>;
+
+    async fn load(
+        &self,
+        keys: &[SupplierDeals],
+    ) -> Result<HashMap<SupplierDeals, Self::Value>, Self::Error> {
+        per_page(
+            keys,
+            |k| (k.supplier, k.page.clone()),
+            |ids, page| async move { suppliers::deals_of(&self.db, &ids, &page).await },
+        )
+        .await
+    }
+}
+
+/// The request's DataLoader with its cache, and which keys connection prefetches have put
+/// there, so a nested connection whose rows were prefetched from above (a page of suppliers
+/// with their products) loads nothing again. Stored in request data, one per request.
+pub struct RequestLoader {
+    loader: DataLoader<DbLoader, HashMapCache>,
+    /// Per key type, a `HashSet` of that type's prefetched keys.
+    prefetched: Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
+}
+
+impl RequestLoader {
+    pub fn new(db: DatabaseConnection) -> Self {
+        RequestLoader {
+            loader: DataLoader::with_cache(DbLoader { db }, tokio::spawn, HashMapCache::default()),
+            prefetched: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Splits `keys` into those not prefetched yet and those already in the cache.
+    pub(crate) fn split_prefetched<K>(&self, keys: Vec<K>) -> (Vec<K>, Vec<K>)
+    where
+        K: Send + Hash + Eq + 'static,
+    {
+        let mut prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner());
+        match prefetched
+            .get_mut(&TypeId::of::<K>())
+            .and_then(|set| set.downcast_mut::<HashSet<K>>())
+        {
+            Some(set) => keys.into_iter().partition(|k| !set.contains(k)),
+            None => (keys, Vec::new()),
+        }
+    }
+
+    /// Records that `keys` are in the cache.
+    pub(crate) fn mark_prefetched<K>(&self, keys: impl IntoIterator<Item = K>)
+    where
+        K: Send + Hash + Eq + 'static,
+    {
+        let mut prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(set) = prefetched
+            .entry(TypeId::of::<K>())
+            .or_insert_with(|| Box::new(HashSet::<K>::new()))
+            .downcast_mut::<HashSet<K>>()
+        {
+            set.extend(keys);
+        }
+    }
+}
+
+impl std::ops::Deref for RequestLoader {
+    type Target = DataLoader<DbLoader, HashMapCache>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.loader
+    }
+}

@@ -11,15 +11,19 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, InputType, Lookahead, Name, Value};
 use becta_domain::entity::{deal, product};
+use becta_domain::pagination::PageArgs;
 use becta_domain::reviews::ReviewPageArgs;
 use becta_domain::vocab::{Phase, ReviewSort};
 
 use super::loaders::*;
+use uuid::Uuid;
 
 type Loaded<K> = Result<HashMap<K, <DbLoader as Loader<K>>::Value>, Arc<async_graphql::Error>>;
 
 /// Loads `keys` into the cache when `selected`, else nothing. The whole page's keys are known
-/// here, so this calls the loader at once (no batching window) and feeds the cache.
+/// here, so this calls the loader at once (no batching window) and feeds the cache. Keys an
+/// earlier prefetch of this request loaded (a connection nested in a page whose rows were
+/// prefetched from above) are read from the cache, costing no query.
 async fn load_if<K>(
     loader: &RequestLoader,
     selected: bool,
@@ -36,8 +40,17 @@ where
     let mut keys: Vec<K> = keys.into_iter().collect();
     let mut seen = std::collections::HashSet::new();
     keys.retain(|k| seen.insert(k.clone()));
-    let found = loader.loader().load(&keys).await?;
+    let (fresh, known) = loader.split_prefetched(keys);
+    let mut found = if fresh.is_empty() {
+        HashMap::new()
+    } else {
+        loader.loader().load(&fresh).await?
+    };
     loader.feed_many(found.clone()).await;
+    loader.mark_prefetched(found.keys().cloned());
+    if !known.is_empty() {
+        found.extend(loader.load_many(known).await?);
+    }
     Ok(found)
 }
 
@@ -79,7 +92,9 @@ pub async fn products(
     suppliers.map_err(unarc)?;
     categories.map_err(unarc)?;
     facets.map_err(unarc)?;
-    aggregates
+    aggregates?;
+    let supplier = node.field("supplier");
+    offerings(ctx, &supplier, rows.iter().map(|r| r.supplier_id)).await
 }
 
 /// What a product's rows do not hold and its search record does not either: its review
@@ -87,7 +102,7 @@ pub async fn products(
 pub async fn product_aggregates(
     ctx: &Context<'_>,
     node: &Lookahead<'_>,
-    ids: impl Iterator<Item = uuid::Uuid> + Clone,
+    ids: impl Iterator<Item = Uuid> + Clone,
 ) -> async_graphql::Result<()> {
     let loader = ctx.data::<RequestLoader>()?;
     let (ratings, offers) = tokio::join!(
@@ -107,16 +122,85 @@ pub async fn product_aggregates(
     product_reviews(loader, node, ids).await
 }
 
+/// A field argument as the resolver reads it: `Some(None)` when absent or null, `None` when it
+/// does not parse (the resolver refuses it; prefetch leaves it alone).
+fn arg<T: InputType>(args: &[(Name, Value)], name: &str) -> Option<Option<T>> {
+    match args.iter().find(|(n, _)| n.as_str() == name) {
+        None | Some((_, Value::Null)) => Some(None),
+        Some((_, v)) => T::parse(Some(v.clone())).ok().map(Some),
+    }
+}
+
+/// The pages a connection field (`first`, `after`) is asked for, once per distinct arguments.
+fn connection_pages(field: &Lookahead<'_>) -> Vec<PageArgs> {
+    let mut pages = Vec::new();
+    for f in field.selection_fields() {
+        let Ok(args) = f.arguments() else {
+            continue;
+        };
+        let page = (|| {
+            let first = arg::<i32>(&args, "first")?;
+            let after = arg::<String>(&args, "after")?;
+            PageArgs::new(first, after.as_deref()).ok()
+        })();
+        if let Some(page) = page
+            && !pages.contains(&page)
+        {
+            pages.push(page);
+        }
+    }
+    pages
+}
+
+/// `supplier` is where a supplier's fields are selected: the pages of its products and deals
+/// it asks for, for every supplier at once, with their own nested fields.
+pub async fn offerings(
+    ctx: &Context<'_>,
+    supplier: &Lookahead<'_>,
+    suppliers: impl Iterator<Item = Uuid> + Clone,
+) -> async_graphql::Result<()> {
+    if !supplier.exists() {
+        return Ok(());
+    }
+    let loader = ctx.data::<RequestLoader>()?;
+    let (products_field, deals_field) = (supplier.field("products"), supplier.field("deals"));
+    let (mut product_rows, mut deal_rows) = (Vec::new(), Vec::new());
+    for page in connection_pages(&products_field) {
+        let keys = suppliers.clone().map(|supplier| SupplierProducts {
+            supplier,
+            page: page.clone(),
+        });
+        let found = load_if(loader, true, keys).await.map_err(unarc)?;
+        product_rows.extend(
+            found
+                .into_values()
+                .flat_map(|(p, _)| p.items)
+                .map(|(_, r)| r),
+        );
+    }
+    for page in connection_pages(&deals_field) {
+        let keys = suppliers.clone().map(|supplier| SupplierDeals {
+            supplier,
+            page: page.clone(),
+        });
+        let found = load_if(loader, true, keys).await.map_err(unarc)?;
+        deal_rows.extend(
+            found
+                .into_values()
+                .flat_map(|(p, _)| p.items)
+                .map(|(_, r)| r),
+        );
+    }
+    let product_node = products_field.field("edges").field("node");
+    Box::pin(products(ctx, product_node, &product_rows)).await?;
+    let deal_node = deals_field.field("edges").field("node");
+    Box::pin(deals(ctx, deal_node, &deal_rows)).await
+}
+
 /// The pages of reviews a product selection asks for (one per distinct arguments, as
 /// `Product.reviews` reads them), and whether their items' `history` is selected too. A
 /// selection whose arguments are out of range is left to the resolver, which refuses it.
 fn review_pages(node: &Lookahead<'_>) -> Vec<(ReviewPageArgs, bool)> {
-    fn arg<T: InputType>(args: &[(Name, Value)], name: &str) -> Option<Option<T>> {
-        match args.iter().find(|(n, _)| n.as_str() == name) {
-            None | Some((_, Value::Null)) => Some(None),
-            Some((_, v)) => T::parse(Some(v.clone())).ok().map(Some),
-        }
-    }
     let mut pages = Vec::new();
     for field in node.field("reviews").selection_fields() {
         let Ok(args) = field.arguments() else {
@@ -147,7 +231,7 @@ fn review_pages(node: &Lookahead<'_>) -> Vec<(ReviewPageArgs, bool)> {
 async fn product_reviews(
     loader: &RequestLoader,
     node: &Lookahead<'_>,
-    ids: impl Iterator<Item = uuid::Uuid> + Clone,
+    ids: impl Iterator<Item = Uuid> + Clone,
 ) -> async_graphql::Result<()> {
     let (mut histories, mut wants_history) = (Vec::new(), false);
     for (page, history) in review_pages(node) {
@@ -208,8 +292,10 @@ pub async fn deals(
     eligibility.map_err(unarc)?;
     let found_lots = found_lots.map_err(unarc)?;
     let lot_ids = found_lots.values().flatten().map(|l| LotSuppliers(l.id));
-    load_if(loader, lots.field("suppliers").exists(), lot_ids)
+    let suppliers = lots.field("suppliers");
+    let on_lots = load_if(loader, suppliers.exists(), lot_ids)
         .await
         .map_err(unarc)?;
-    Ok(())
+    let supplier_ids: Vec<Uuid> = on_lots.values().flatten().map(|s| s.id).collect();
+    offerings(ctx, &suppliers, supplier_ids.into_iter()).await
 }

@@ -4,6 +4,7 @@
 pub mod deals;
 pub mod organisations;
 pub mod products;
+pub mod suppliers;
 
 use std::collections::HashMap;
 

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::entity::{
     category, product, product_category, product_facet, product_rating, trial_offer,
 };
-use crate::pagination::{Cursor, Page, PageArgs};
+use crate::pagination::{Cursor, Page, PageArgs, after};
 use crate::vocab::{
     Badge, CyberEssentials, HostingLocation, KeyStage, Phase, Platform, PricingModel,
     ProductStatus, facet,
@@ -40,7 +40,7 @@ pub struct ProductFilter {
 }
 
 impl ProductFilter {
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if let Some(p) = self.max_price_pence
             && p < 0
         {
@@ -52,7 +52,7 @@ impl ProductFilter {
         Ok(())
     }
 
-    fn condition(&self) -> Condition {
+    pub(crate) fn condition(&self) -> Condition {
         let mut c =
             Condition::all().add(product::Column::Status.eq(ProductStatus::Approved.code()));
         let with_facet = |name: &str, values: Vec<String>| {
@@ -113,16 +113,8 @@ pub async fn list(
 ) -> Result<Page<product::Model>> {
     filter.validate()?;
     let mut q = product::Entity::find().filter(filter.condition());
-    if let Some(after) = &page.after {
-        q = q.filter(
-            Condition::any()
-                .add(product::Column::Name.gt(after.key.as_str()))
-                .add(
-                    Condition::all()
-                        .add(product::Column::Name.eq(after.key.as_str()))
-                        .add(product::Column::Id.gt(after.id)),
-                ),
-        );
+    if let Some(cursor) = &page.after {
+        q = q.filter(after(product::Column::Name, product::Column::Id, cursor));
     }
     let rows = q
         .order_by_asc(product::Column::Name)

@@ -34,7 +34,7 @@ impl CatalogueQuery {
         let page = PageArgs::new(first, after.as_deref()).gql()?;
         let filter = filter.unwrap_or_default().into_domain()?;
         let rows = deals::list(&state.db, &filter, &page).await.gql()?;
-        Connection::deals(ctx, rows, filter).await
+        Connection::deals(ctx, rows, Counted::Deals(filter)).await
     }
 
     /// One public deal.
@@ -57,7 +57,7 @@ impl CatalogueQuery {
         let page = PageArgs::new(first, after.as_deref()).gql()?;
         let filter = filter.unwrap_or_default().into_domain()?;
         let rows = products::list(&state.db, &filter, &page).await.gql()?;
-        Connection::products(ctx, rows, filter).await
+        Connection::products(ctx, rows, Counted::Products(filter)).await
     }
 
     /// One vetted, published product.

@@ -5,14 +5,12 @@
 
 use async_graphql::{Context, ID, Object};
 use becta_domain::Error;
-use becta_domain::catalogue::{deals, products};
 use becta_domain::entity::{category, organisation};
 use becta_domain::pagination::PageArgs;
 
-use super::connection::Connection;
+use super::connection::{Connection, Counted};
 use crate::graphql::error::{GqlResult, to_gql};
 use crate::graphql::loaders::*;
-use crate::state::AppState;
 
 // The types that moved out keep their paths under `catalogue`.
 pub use super::deals::{Deal, DealFilterInput, Lot, Provider};
@@ -114,14 +112,13 @@ impl Supplier {
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "A cursor from a previous page.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<Product>> {
-        let state = ctx.data::<AppState>()?;
         let page = PageArgs::new(first, after.as_deref()).gql()?;
-        let filter = products::ProductFilter {
-            supplier_id: Some(self.0.id),
-            ..Default::default()
+        let key = SupplierProducts {
+            supplier: self.0.id,
+            page,
         };
-        let rows = products::list(&state.db, &filter, &page).await.gql()?;
-        Connection::products(ctx, rows, filter).await
+        let (rows, total) = load(ctx, key, "supplier").await?;
+        Connection::products(ctx, rows, Counted::Known(total)).await
     }
     /// Public deals with a lot this supplier is on, by title.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
@@ -131,13 +128,12 @@ impl Supplier {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<Deal>> {
-        let state = ctx.data::<AppState>()?;
         let page = PageArgs::new(first, after.as_deref()).gql()?;
-        let filter = deals::DealFilter {
-            supplier_id: Some(self.0.id),
-            ..Default::default()
+        let key = SupplierDeals {
+            supplier: self.0.id,
+            page,
         };
-        let rows = deals::list(&state.db, &filter, &page).await.gql()?;
-        Connection::deals(ctx, rows, filter).await
+        let (rows, total) = load(ctx, key, "supplier").await?;
+        Connection::deals(ctx, rows, Counted::Known(total)).await
     }
 }

@@ -44,6 +44,8 @@ pub struct Edge<T: OutputType> {
 pub enum Counted {
     Products(products::ProductFilter),
     Deals(deals::DealFilter),
+    /// Counted when the page was loaded.
+    Known(u64),
     /// The connection has no `totalCount`.
     Nothing,
 }
@@ -59,11 +61,11 @@ impl Connection<Product> {
     pub async fn products(
         ctx: &Context<'_>,
         page: Page<product::Model>,
-        filter: products::ProductFilter,
+        counted: Counted,
     ) -> async_graphql::Result<Self> {
         let rows: Vec<product::Model> = page.items.iter().map(|(_, r)| r.clone()).collect();
         prefetch::products(ctx, ctx.look_ahead().field("edges").field("node"), &rows).await?;
-        Ok(Connection::new(page, Counted::Products(filter), Product))
+        Ok(Connection::new(page, counted, Product))
     }
 }
 
@@ -72,11 +74,11 @@ impl Connection<Deal> {
     pub async fn deals(
         ctx: &Context<'_>,
         page: Page<deal::Model>,
-        filter: deals::DealFilter,
+        counted: Counted,
     ) -> async_graphql::Result<Self> {
         let rows: Vec<deal::Model> = page.items.iter().map(|(_, r)| r.clone()).collect();
         prefetch::deals(ctx, ctx.look_ahead().field("edges").field("node"), &rows).await?;
-        Ok(Connection::new(page, Counted::Deals(filter), Deal))
+        Ok(Connection::new(page, counted, Deal))
     }
 }
 
@@ -133,6 +135,7 @@ impl<T: OutputType> Connection<T> {
         match &self.counted {
             Counted::Products(f) => products::count(db, f).await.gql(),
             Counted::Deals(f) => deals::count(db, f).await.gql(),
+            Counted::Known(n) => Ok(*n),
             Counted::Nothing => Ok(0),
         }
     }

@@ -150,10 +150,12 @@ pub async fn product_results(
     node: async_graphql::Lookahead<'_>,
 ) -> async_graphql::Result<ProductSearchResults> {
     let recorded = page.hits.iter().filter_map(|h| match &h.shown {
-        ShownProduct::Record(r) => Some(r.product.id),
+        ShownProduct::Record(r) => Some(&r.product),
         ShownProduct::Row(_) => None,
     });
-    prefetch::product_aggregates(ctx, &node, recorded).await?;
+    prefetch::product_aggregates(ctx, &node, recorded.clone().map(|p| p.id)).await?;
+    let suppliers = recorded.map(|p| p.supplier_id);
+    prefetch::offerings(ctx, &node.field("supplier"), suppliers).await?;
     let rows: Vec<_> = page
         .hits
         .iter()
@@ -227,7 +229,13 @@ pub async fn deal_results(
     loader.feed_many(categories).await;
     loader.feed_many(eligibility).await;
     loader.feed_many(lots).await;
+    let suppliers_on_lots: Vec<_> = lot_suppliers
+        .iter()
+        .flat_map(|(_, suppliers)| suppliers.iter().map(|s| s.id))
+        .collect();
     loader.feed_many(lot_suppliers).await;
+    let lot_suppliers_node = node.field("lots").field("suppliers");
+    prefetch::offerings(ctx, &lot_suppliers_node, suppliers_on_lots.into_iter()).await?;
     prefetch::deals(ctx, node, &rows).await?;
     Ok(DealSearchResults {
         total_hits: page.total_hits,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::today;
 use crate::entity::{deal, deal_category, deal_eligibility, lot, lot_supplier, provider};
-use crate::pagination::{Cursor, Page, PageArgs};
+use crate::pagination::{Cursor, Page, PageArgs, after};
 use crate::vocab::{DealStatus, EstablishmentType, Phase, eligibility};
 use crate::{Error, Result};
 
@@ -29,7 +29,7 @@ pub struct DealFilter {
 }
 
 impl DealFilter {
-    fn condition(&self, today: NaiveDate) -> Condition {
+    pub(crate) fn condition(&self, today: NaiveDate) -> Condition {
         let mut c = Condition::all()
             .add(deal::Column::Status.eq(DealStatus::Published.code()))
             .add(deal::Column::EndsOn.gte(today));
@@ -109,16 +109,8 @@ pub async fn list(
     page: &PageArgs,
 ) -> Result<Page<deal::Model>> {
     let mut q = deal::Entity::find().filter(filter.condition(today()));
-    if let Some(after) = &page.after {
-        q = q.filter(
-            Condition::any()
-                .add(deal::Column::Title.gt(after.key.as_str()))
-                .add(
-                    Condition::all()
-                        .add(deal::Column::Title.eq(after.key.as_str()))
-                        .add(deal::Column::Id.gt(after.id)),
-                ),
-        );
+    if let Some(cursor) = &page.after {
+        q = q.filter(after(deal::Column::Title, deal::Column::Id, cursor));
     }
     let rows = q
         .order_by_asc(deal::Column::Title)
