@@ -272,6 +272,136 @@ async fn editing_an_approved_listing_waits_for_vetting_while_the_published_versi
 }
 
 #[tokio::test]
+async fn badges_come_only_from_facts_the_listing_states() -> Result<()> {
+    let w = world().await?;
+    let app = &w.app;
+    const FACTS: &str = "query($id: ID!) { product(id: $id) { hostingLocation dpiaAvailable cyberEssentials badges } }";
+    let refused_field = |r: &Value| -> String {
+        assert_eq!(error_codes(r), ["BAD_USER_INPUT"], "{r}");
+        r["errors"][0]["extensions"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // The listing says: US hosting, no DPIA, no Cyber Essentials.
+    let mut input = product_input("Delta Homework");
+    input["hostingLocation"] = json!("US");
+    input["dpiaAvailable"] = json!(false);
+    input["cyberEssentials"] = json!("NONE");
+    let draft = listing(
+        &app.data_as(&w.alpha, &op(CREATE), json!({ "input": input }))
+            .await?,
+    )?;
+    let l = step(app, &w.alpha, SUBMIT, &draft, json!({})).await?;
+    let in_review = step(app, &w.admin, START_REVIEW, &l, json!({})).await?;
+    let (id, version) = id_version(&in_review)?;
+    let approve = |version: i64, checklist: &Value| json!({ "id": id, "version": version, "decision": "APPROVE", "checklist": checklist });
+
+    // A checklist claiming UK hosting, a DPIA and Cyber Essentials Plus cannot approve it,
+    // and the refusal says what the listing states; nothing is written.
+    let r = app
+        .gql_as(&w.admin, &op(DECIDE), approve(version, &checklist()))
+        .await?;
+    assert_eq!(
+        refused_field(&r),
+        "checklist.dataProtection.hostingLocation"
+    );
+    let message = r["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("the listing states hosting US"),
+        "{message}"
+    );
+    let still = app
+        .data_as(
+            &w.alpha,
+            "query($id: ID!) { listing(id: $id) { status version product { badges } } }",
+            json!({ "id": id }),
+        )
+        .await?;
+    assert_eq!(
+        still["listing"],
+        json!({ "status": "IN_REVIEW", "version": version, "product": { "badges": [] } })
+    );
+    // On the listing's own facts data protection cannot pass, so no approval: the admin asks
+    // for changes, recording what was found.
+    let mut found = checklist();
+    found["dataProtection"] = json!({ "outcome": "FAIL", "dpiaAvailable": false,
+        "dataProcessingAgreement": true, "hostingLocation": "US" });
+    let r = app
+        .gql_as(&w.admin, &op(DECIDE), approve(version, &found))
+        .await?;
+    assert_eq!(refused_field(&r), "checklist.dataProtection");
+    let changes = step(
+        app,
+        &w.admin,
+        DECIDE,
+        &in_review,
+        json!({ "decision": "REQUEST_CHANGES", "checklist": found,
+            "notes": "Host in the UK and publish a DPIA" }),
+    )
+    .await?;
+    assert_eq!(changes["status"], "CHANGES_REQUESTED");
+
+    // The supplier moves hosting to the UK and publishes a DPIA, still with no Cyber
+    // Essentials: a checklist claiming Cyber Essentials Plus is refused, one recording none
+    // approves without the cyber security badge.
+    let fixed = step(
+        app,
+        &w.alpha,
+        UPDATE,
+        &changes,
+        json!({ "patch": { "hostingLocation": "UK", "dpiaAvailable": true } }),
+    )
+    .await?;
+    let l = step(app, &w.alpha, SUBMIT, &fixed, json!({})).await?;
+    let l = step(app, &w.admin, START_REVIEW, &l, json!({})).await?;
+    let (_, version) = id_version(&l)?;
+    let r = app
+        .gql_as(&w.admin, &op(DECIDE), approve(version, &checklist()))
+        .await?;
+    assert_eq!(refused_field(&r), "checklist.cyberSecurity.certification");
+    let mut facts = checklist();
+    facts["cyberSecurity"] = json!({ "outcome": "FAIL", "certification": "NONE" });
+    let live = step(
+        app,
+        &w.admin,
+        DECIDE,
+        &l,
+        json!({ "decision": "APPROVE", "checklist": facts }),
+    )
+    .await?;
+    assert_eq!(live["status"], "APPROVED");
+    // What a school reads: UK hosting and a DPIA behind the data protection badge, and no
+    // cyber security badge for a supplier without Cyber Essentials.
+    let public = app.data(FACTS, json!({ "id": id })).await?;
+    assert_eq!(
+        public["product"],
+        json!({
+            "hostingLocation": "UK", "dpiaAvailable": true, "cyberEssentials": "NONE",
+            "badges": ["DATA_PROTECTION", "SAFEGUARDING", "EVIDENCE_OF_IMPACT"]
+        })
+    );
+
+    // A revision withdrawing the DPIA cannot be approved on the old facts; the live listing
+    // and its badges stay as they were.
+    let revised = step(
+        app,
+        &w.alpha,
+        UPDATE,
+        &live,
+        json!({ "patch": { "dpiaAvailable": false } }),
+    )
+    .await?;
+    let (_, version) = id_version(&revised)?;
+    let r = app
+        .gql_as(&w.admin, &op(DECIDE), approve(version, &facts))
+        .await?;
+    assert_eq!(refused_field(&r), "checklist.dataProtection.dpiaAvailable");
+    assert_eq!(app.data(FACTS, json!({ "id": id })).await?, public);
+    Ok(())
+}
+
+#[tokio::test]
 async fn bad_listings_are_refused_with_the_field_named_and_nothing_written() -> Result<()> {
     let w = world().await?;
     let app = &w.app;

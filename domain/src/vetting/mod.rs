@@ -5,7 +5,9 @@
 //! pending: approving it makes its content live, anything else leaves the live content alone.
 //! Every decision records the checklist and notes to the supplier; the catalogue's badges are
 //! the checklist items that passed in the approving decision. Approval needs the data
-//! protection and safeguarding items to pass: nothing reaches schools without them.
+//! protection and safeguarding items to pass: nothing reaches schools without them. An
+//! approving checklist must record the facts the listing (or the revision) states, so badges
+//! never claim what a school reading the listing would not find.
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -13,7 +15,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::actor::{self, Actor};
@@ -21,158 +23,14 @@ use crate::catalogue::products;
 use crate::entity::{product, product_revision, vetting_decision};
 use crate::listings::{self, Listing};
 use crate::pagination::{Cursor, Page, PageArgs};
-use crate::vocab::{
-    Badge, CheckOutcome, CyberEssentials, HostingLocation, ProductStatus, Role, VettingDecision,
-};
+use crate::vocab::{Badge, CheckOutcome, ProductStatus, Role, VettingDecision};
 use crate::{Error, Result, audit, db};
 
-/// Data protection: a DPIA the school can use, a data processing agreement, and where data is
-/// hosted (UK or EEA to pass).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "graphql",
-    derive(async_graphql::SimpleObject, async_graphql::InputObject)
-)]
-#[cfg_attr(feature = "graphql", graphql(input_name = "DataProtectionCheckInput"))]
-pub struct DataProtectionCheck {
-    pub outcome: CheckOutcome,
-    pub dpia_available: bool,
-    pub data_processing_agreement: bool,
-    pub hosting_location: HostingLocation,
-    pub note: Option<String>,
-}
+mod checklist;
 
-/// Cyber security: the supplier's NCSC Cyber Essentials certification.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "graphql",
-    derive(async_graphql::SimpleObject, async_graphql::InputObject)
-)]
-#[cfg_attr(feature = "graphql", graphql(input_name = "CyberSecurityCheckInput"))]
-pub struct CyberSecurityCheck {
-    pub outcome: CheckOutcome,
-    pub certification: CyberEssentials,
-    pub note: Option<String>,
-}
-
-/// Accessibility: a WCAG 2.2 AA accessibility statement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "graphql",
-    derive(async_graphql::SimpleObject, async_graphql::InputObject)
-)]
-#[cfg_attr(feature = "graphql", graphql(input_name = "AccessibilityCheckInput"))]
-pub struct AccessibilityCheck {
-    pub outcome: CheckOutcome,
-    pub statement_url: Option<String>,
-    pub note: Option<String>,
-}
-
-/// A checklist item judged on the evidence, with a note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "graphql",
-    derive(async_graphql::SimpleObject, async_graphql::InputObject)
-)]
-#[cfg_attr(feature = "graphql", graphql(input_name = "CheckInput"))]
-pub struct Check {
-    pub outcome: CheckOutcome,
-    pub note: Option<String>,
-}
-
-/// The vetting checklist, recorded with every decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "graphql",
-    derive(async_graphql::SimpleObject, async_graphql::InputObject)
-)]
-#[cfg_attr(feature = "graphql", graphql(input_name = "VettingChecklistInput"))]
-pub struct Checklist {
-    pub data_protection: DataProtectionCheck,
-    pub cyber_security: CyberSecurityCheck,
-    pub accessibility: AccessibilityCheck,
-    /// Safeguarding and age-appropriate design.
-    pub safeguarding: Check,
-    /// Single sign-on, MIS and other integrations.
-    pub interoperability: Check,
-    pub evidence_of_impact: Check,
-}
-
-impl Checklist {
-    /// The badges earned: one per item that passed.
-    pub fn badges(&self) -> Vec<Badge> {
-        let pass = |o: CheckOutcome| o == CheckOutcome::Pass;
-        [
-            (self.data_protection.outcome, Badge::DataProtection),
-            (self.cyber_security.outcome, Badge::CyberSecurity),
-            (self.accessibility.outcome, Badge::Accessibility),
-            (self.safeguarding.outcome, Badge::Safeguarding),
-            (self.interoperability.outcome, Badge::Interoperability),
-            (self.evidence_of_impact.outcome, Badge::EvidenceOfImpact),
-        ]
-        .into_iter()
-        .filter(|(o, _)| pass(*o))
-        .map(|(_, b)| b)
-        .collect()
-    }
-
-    /// Each pass must rest on its evidence.
-    pub fn validate(&self) -> Result<()> {
-        let dp = &self.data_protection;
-        if dp.outcome == CheckOutcome::Pass
-            && !(dp.dpia_available
-                && dp.data_processing_agreement
-                && matches!(
-                    dp.hosting_location,
-                    HostingLocation::Uk | HostingLocation::Eea
-                ))
-        {
-            return Err(Error::bad_input(
-                "checklist.dataProtection",
-                "data protection passes only with a DPIA, a data processing agreement and UK or EEA hosting",
-            ));
-        }
-        if self.cyber_security.outcome == CheckOutcome::Pass
-            && self.cyber_security.certification == CyberEssentials::None
-        {
-            return Err(Error::bad_input(
-                "checklist.cyberSecurity",
-                "cyber security passes only with Cyber Essentials or Cyber Essentials Plus",
-            ));
-        }
-        if self.accessibility.outcome == CheckOutcome::Pass {
-            match &self.accessibility.statement_url {
-                Some(u) => crate::validate::url("checklist.accessibility.statementUrl", u)?,
-                None => {
-                    return Err(Error::bad_input(
-                        "checklist.accessibility.statementUrl",
-                        "accessibility passes only with a WCAG 2.2 AA statement URL",
-                    ));
-                }
-            }
-        }
-        let notes = [
-            ("checklist.dataProtection.note", &dp.note),
-            ("checklist.cyberSecurity.note", &self.cyber_security.note),
-            ("checklist.accessibility.note", &self.accessibility.note),
-            ("checklist.safeguarding.note", &self.safeguarding.note),
-            (
-                "checklist.interoperability.note",
-                &self.interoperability.note,
-            ),
-            (
-                "checklist.evidenceOfImpact.note",
-                &self.evidence_of_impact.note,
-            ),
-        ];
-        for (field, note) in notes {
-            if let Some(n) = note {
-                crate::validate::text(field, n, 0, 2_000)?;
-            }
-        }
-        Ok(())
-    }
-}
+pub use checklist::{
+    AccessibilityCheck, Check, Checklist, CyberSecurityCheck, DataProtectionCheck, ListedFacts,
+};
 
 /// What the audit log and the decision row keep.
 #[derive(Serialize)]
@@ -283,6 +141,7 @@ pub async fn decide(
                 VettingDecision::Reject => ProductStatus::Rejected,
             };
             if decision == VettingDecision::Approve {
+                checklist.agrees_with(&ListedFacts::of_row(&p)?)?;
                 products::replace_badges(&tx, id, &badges).await?;
             }
             (listings::bump(&tx, &p, Some(next)).await?, None)
@@ -300,6 +159,7 @@ pub async fn decide(
                 let content = serde_json::from_value(rev.data.clone())
                     .map_err(|e| Error::Internal(format!("revision {} data: {e}", rev.id)))?;
                 let content = listings::check_content(&tx, content).await?;
+                checklist.agrees_with(&ListedFacts::of_content(&content))?;
                 products::replace_content(&tx, id, &content).await?;
                 products::replace_badges(&tx, id, &badges).await?;
                 "approved"
