@@ -10,7 +10,7 @@ use becta_domain::vocab::{OrgKind, Role};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, error_codes, fixture, spawn_app};
+use crate::common::{TestApp, column, error_codes, fixture, parse_csv, spawn_app};
 
 const LIST: &str = "id name sharing version canEdit schoolName ownerName csvPath \
     items { id kind title note decision reason availability availabilityNote productId dealId \
@@ -93,28 +93,6 @@ async fn add(app: &TestApp, token: &str, list: &Value, item: Value) -> Result<Va
 async fn read(app: &TestApp, token: &str, id: &Value) -> Result<Value> {
     let q = format!("query($id: ID!) {{ shortlist(id: $id) {{ {LIST} }} }}");
     app.gql_as(token, &q, json!({ "id": id })).await
-}
-
-/// Parses a CSV export: (header, rows), checking it is UTF-8 with CRLF line ends.
-fn parse_csv(body: &str) -> Result<(Vec<String>, Vec<Vec<String>>)> {
-    anyhow::ensure!(body.starts_with('\u{feff}'), "no byte-order mark");
-    anyhow::ensure!(body.ends_with("\r\n"), "lines must end with CRLF");
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(body.trim_start_matches('\u{feff}').as_bytes());
-    let header = reader.headers()?.iter().map(str::to_owned).collect();
-    let rows = reader
-        .records()
-        .map(|r| Ok(r?.iter().map(str::to_owned).collect()))
-        .collect::<Result<Vec<Vec<String>>>>()?;
-    Ok((header, rows))
-}
-
-fn column(header: &[String], name: &str) -> Result<usize> {
-    header
-        .iter()
-        .position(|h| h == name)
-        .with_context(|| format!("no column {name}"))
 }
 
 #[tokio::test]
@@ -224,20 +202,15 @@ async fn a_buyer_compares_saves_three_and_a_trust_colleague_reads_and_exports_it
     );
     let (header, rows) = parse_csv(&body)?;
     assert_eq!(rows.len(), 3);
-    let (name, note, decision, reason, id) = (
+    let (name, note, reason, id) = (
         column(&header, "Name")?,
         column(&header, "Note")?,
-        column(&header, "Decision")?,
         column(&header, "Reason")?,
         column(&header, "Id")?,
     );
     for (row, item) in rows.iter().zip(list["items"].as_array().context("items")?) {
         assert_eq!(Some(row[name].as_str()), item["title"].as_str());
         assert_eq!(Some(row[id].as_str()), item["productId"].as_str());
-        assert_eq!(
-            row[decision],
-            item["decision"].as_str().unwrap_or_default().to_lowercase()
-        );
         for (cell, field) in [(&row[note], "note"), (&row[reason], "reason")] {
             let want = item[field].as_str().unwrap_or_default();
             if want.starts_with(['=', '+', '-', '@']) {
@@ -251,7 +224,21 @@ async fn a_buyer_compares_saves_three_and_a_trust_colleague_reads_and_exports_it
         rows[0][column(&header, "Supplier or provider")?],
         "Alpha Learning Ltd"
     );
-    assert_eq!(rows[0][column(&header, "Availability")?], "available");
+    // Values read as a buyer says them: labels, not codes, and prices in pounds.
+    let cells = |name: &str| -> Result<Vec<&str>> {
+        let c = column(&header, name)?;
+        Ok(rows.iter().map(|r| r[c].as_str()).collect())
+    };
+    assert_eq!(cells("Decision")?, ["Chosen", "Undecided", "Undecided"]);
+    assert_eq!(cells("Availability")?, ["Available"; 3]);
+    assert_eq!(
+        cells("Price or typical savings")?,
+        [
+            "£3 per pupil per year",
+            "£1.50 per pupil per year",
+            "£2,500 per school per year"
+        ]
+    );
     for cell in rows.iter().flatten().chain(&header) {
         assert!(
             !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
@@ -500,8 +487,11 @@ async fn expired_deals_and_withdrawn_products_stay_marked_and_bad_changes_write_
     assert_eq!(status, 200);
     let (header, rows) = parse_csv(&body)?;
     let availability = column(&header, "Availability")?;
-    assert!(rows[0][availability].starts_with("expired"));
-    assert!(rows[1][availability].starts_with("withdrawn"));
+    assert_eq!(
+        rows[0][availability],
+        format!("Expired: the deal ended on {}", today.format("%-d %B %Y"))
+    );
+    assert!(rows[1][availability].starts_with("Withdrawn"));
     assert_eq!(rows[1][column(&header, "Note")?], "'-5% if we sign in May");
 
     // Removing and deleting are the owner's, and audited.

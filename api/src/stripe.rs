@@ -17,7 +17,7 @@ use becta_domain::entity::organisation;
 use becta_domain::orders::{Prepared, ProviderObject};
 use becta_domain::payments::{PaymentEffect, PaymentEvent, PaymentProvider, PaymentSubject};
 use becta_domain::vocab::PaymentMethod;
-use becta_domain::{Error, Result};
+use becta_domain::{Error, Result, money};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -182,11 +182,11 @@ impl PaymentProvider for Gateway {
                 .amount(line.net_pence + line.vat_pence)
                 .currency(Currency::GBP)
                 .description(format!(
-                    "{} x {} (net £{:.2} + VAT £{:.2})",
+                    "{} x {} (net {} + VAT {})",
                     line.quantity,
                     line.description,
-                    line.net_pence as f64 / 100.0,
-                    line.vat_pence as f64 / 100.0
+                    money::pounds(line.net_pence),
+                    money::pounds(line.vat_pence)
                 ))
                 .build();
             self.send(

@@ -3,6 +3,9 @@
 //!
 //! Policy: an unknown or non-public id does not fail the comparison; its column says
 //! `NOT_FOUND` and its values are empty, and `differs` looks only at the records found.
+//! Values are text for people: the vocabulary's labels ("Data protection", "ChromeOS"), never
+//! its codes, and money through [`crate::money`] ("£1,925 per school per year"); the row's
+//! `attribute` is the key for machines.
 
 use std::collections::HashMap;
 
@@ -11,7 +14,9 @@ use uuid::Uuid;
 
 use crate::catalogue::{deals, products};
 use crate::entity::{deal, product};
-use crate::vocab::{CyberEssentials, HostingLocation, PricingModel, RouteToMarket};
+use crate::vocab::{
+    Badge, CyberEssentials, HostingLocation, KeyStage, Platform, PricingModel, RouteToMarket,
+};
 use crate::{Error, Result, lending, reviews};
 
 /// One compared record: its id and, when public, its name.
@@ -72,16 +77,22 @@ fn build(
     Comparison { columns, rows }
 }
 
-fn list<T: std::fmt::Display>(items: &[T]) -> String {
+/// Items joined with commas, or "none".
+fn list<T: AsRef<str>>(items: &[T]) -> String {
     if items.is_empty() {
         "none".into()
     } else {
         items
             .iter()
-            .map(ToString::to_string)
+            .map(AsRef::as_ref)
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Vocabulary values by their labels, joined with commas, or "none".
+fn labels<T: Copy>(items: &[T], label: fn(T) -> &'static str) -> String {
+    list(&items.iter().map(|i| label(*i)).collect::<Vec<_>>())
 }
 
 fn yes_no(b: bool) -> String {
@@ -139,23 +150,19 @@ pub async fn products(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Compari
         (
             "key_stages",
             "Key stages",
-            per(&|p| {
-                list(
-                    &f(p)
-                        .key_stages
-                        .iter()
-                        .map(|k| k.code().to_uppercase())
-                        .collect::<Vec<_>>(),
-                )
-            }),
+            per(&|p| labels(&f(p).key_stages, KeyStage::label)),
         ),
-        ("platforms", "Platforms", per(&|p| list(&f(p).platforms))),
+        (
+            "platforms",
+            "Platforms",
+            per(&|p| labels(&f(p).platforms, Platform::label)),
+        ),
         (
             "hosting_location",
             "Data hosted in",
             per(&|p| {
                 HostingLocation::from_code(&p.hosting_location)
-                    .map(|h| h.code().to_uppercase())
+                    .map(|h| h.label().to_owned())
                     .unwrap_or_default()
             }),
         ),
@@ -164,11 +171,15 @@ pub async fn products(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Compari
             "Cyber Essentials",
             per(&|p| {
                 CyberEssentials::from_code(&p.cyber_essentials)
-                    .map(|c| c.code().replace('_', " "))
+                    .map(|c| c.label().to_owned())
                     .unwrap_or_default()
             }),
         ),
-        ("badges", "Vetting badges", per(&|p| list(&f(p).badges))),
+        (
+            "badges",
+            "Vetting badges",
+            per(&|p| labels(&f(p).badges, Badge::label)),
+        ),
         (
             "rating",
             "Overall rating (reviews)",
@@ -293,7 +304,7 @@ pub async fn deals(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Comparison
             "Route to market",
             per(&|d| {
                 RouteToMarket::from_code(&d.route_to_market)
-                    .map(|r| r.code().replace('_', " "))
+                    .map(|r| r.label().to_owned())
                     .unwrap_or_default()
             }),
         ),
@@ -306,12 +317,8 @@ pub async fn deals(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Comparison
                 if e.org_types.is_empty() && e.phases.is_empty() {
                     "all schools".into()
                 } else {
-                    let mut parts: Vec<String> = e
-                        .phases
-                        .iter()
-                        .map(|p| p.code().replace('_', " "))
-                        .collect();
-                    parts.extend(e.org_types.iter().map(|t| t.code().replace('_', " ")));
+                    let mut parts: Vec<&str> = e.phases.iter().map(|p| p.label()).collect();
+                    parts.extend(e.org_types.iter().map(|t| t.label()));
                     list(&parts)
                 }
             }),

@@ -1,9 +1,16 @@
 //! The field's vocabulary: closed sets of codes stored as text (guarded by CHECK constraints in
 //! the schema) and shown as GraphQL enums. One definition each, used by every crate.
+//!
+//! Policy: machines get the code (the database, search documents, filters, GraphQL enum
+//! values, and `Display`); people get the label, in the words a school buyer uses ("Data
+//! protection", "ChromeOS", "KS2"), wherever a value is written as text for them: compare
+//! rows, CSV exports.
 
-/// Defines a closed set of codes with its stable text form.
+/// Defines a closed set of codes, each with its stable text form and its label.
 macro_rules! code_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident = $code:literal => $label:literal),+ $(,)?
+    }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
@@ -18,6 +25,13 @@ macro_rules! code_enum {
             pub fn code(self) -> &'static str {
                 match self {
                     $($name::$variant => $code),+
+                }
+            }
+
+            /// The value as a buyer reads it, e.g. "Data protection".
+            pub fn label(self) -> &'static str {
+                match self {
+                    $($name::$variant => $label),+
                 }
             }
 
@@ -55,28 +69,28 @@ macro_rules! code_enum {
 code_enum! {
     /// The nine regions of England.
     Region {
-        NorthEast = "north_east",
-        NorthWest = "north_west",
-        YorkshireAndTheHumber = "yorkshire_and_the_humber",
-        EastMidlands = "east_midlands",
-        WestMidlands = "west_midlands",
-        EastOfEngland = "east_of_england",
-        London = "london",
-        SouthEast = "south_east",
-        SouthWest = "south_west",
+        NorthEast = "north_east" => "North East",
+        NorthWest = "north_west" => "North West",
+        YorkshireAndTheHumber = "yorkshire_and_the_humber" => "Yorkshire and the Humber",
+        EastMidlands = "east_midlands" => "East Midlands",
+        WestMidlands = "west_midlands" => "West Midlands",
+        EastOfEngland = "east_of_england" => "East of England",
+        London = "london" => "London",
+        SouthEast = "south_east" => "South East",
+        SouthWest = "south_west" => "South West",
     }
 }
 
 code_enum! {
     /// Phase of education, as in GIAS.
     Phase {
-        Nursery = "nursery",
-        Primary = "primary",
-        Middle = "middle",
-        Secondary = "secondary",
-        AllThrough = "all_through",
-        SixteenPlus = "sixteen_plus",
-        NotApplicable = "not_applicable",
+        Nursery = "nursery" => "Nursery",
+        Primary = "primary" => "Primary",
+        Middle = "middle" => "Middle",
+        Secondary = "secondary" => "Secondary",
+        AllThrough = "all_through" => "All-through",
+        SixteenPlus = "sixteen_plus" => "16 plus",
+        NotApplicable = "not_applicable" => "Not applicable",
     }
 }
 
@@ -99,80 +113,77 @@ code_enum! {
     /// GIAS establishment type (the GIAS code is in the doc of each).
     EstablishmentType {
         /// 01
-        Community = "community",
+        Community = "community" => "Community school",
         /// 02
-        VoluntaryAided = "voluntary_aided",
+        VoluntaryAided = "voluntary_aided" => "Voluntary aided school",
         /// 03
-        VoluntaryControlled = "voluntary_controlled",
+        VoluntaryControlled = "voluntary_controlled" => "Voluntary controlled school",
         /// 05
-        Foundation = "foundation",
+        Foundation = "foundation" => "Foundation school",
         /// 07
-        CommunitySpecial = "community_special",
+        CommunitySpecial = "community_special" => "Community special school",
         /// 14
-        PupilReferralUnit = "pupil_referral_unit",
+        PupilReferralUnit = "pupil_referral_unit" => "Pupil referral unit",
         /// 28
-        AcademySponsorLed = "academy_sponsor_led",
+        AcademySponsorLed = "academy_sponsor_led" => "Academy sponsor led",
         /// 34
-        AcademyConverter = "academy_converter",
+        AcademyConverter = "academy_converter" => "Academy converter",
         /// 35
-        FreeSchool = "free_school",
+        FreeSchool = "free_school" => "Free school",
         /// Independent school
-        Independent = "independent",
+        Independent = "independent" => "Independent school",
     }
 }
 
 code_enum! {
     /// Key stages: EYFS, KS1 (ages 5-7), KS2 (7-11), KS3 (11-14), KS4 (14-16), KS5 (16-19).
     KeyStage {
-        Eyfs = "eyfs",
+        Eyfs = "eyfs" => "EYFS",
         #[cfg_attr(feature = "graphql", graphql(name = "KS1"))]
-        Ks1 = "ks1",
+        Ks1 = "ks1" => "KS1",
         #[cfg_attr(feature = "graphql", graphql(name = "KS2"))]
-        Ks2 = "ks2",
+        Ks2 = "ks2" => "KS2",
         #[cfg_attr(feature = "graphql", graphql(name = "KS3"))]
-        Ks3 = "ks3",
+        Ks3 = "ks3" => "KS3",
         #[cfg_attr(feature = "graphql", graphql(name = "KS4"))]
-        Ks4 = "ks4",
+        Ks4 = "ks4" => "KS4",
         #[cfg_attr(feature = "graphql", graphql(name = "KS5"))]
-        Ks5 = "ks5",
+        Ks5 = "ks5" => "KS5",
     }
 }
 
 code_enum! {
     /// Platforms a product runs on.
     Platform {
-        Web = "web",
-        Ios = "ios",
-        Android = "android",
-        Windows = "windows",
+        Web = "web" => "Web",
+        Ios = "ios" => "iOS",
+        Android = "android" => "Android",
+        Windows = "windows" => "Windows",
         #[cfg_attr(feature = "graphql", graphql(name = "CHROMEOS"))]
-        ChromeOs = "chromeos",
+        ChromeOs = "chromeos" => "ChromeOS",
         #[cfg_attr(feature = "graphql", graphql(name = "MACOS"))]
-        MacOs = "macos",
+        MacOs = "macos" => "macOS",
     }
 }
 
 code_enum! {
     /// How a product is priced; `pricePence` is per this unit.
     PricingModel {
-        PerPupilPerYear = "per_pupil_per_year",
-        PerSchoolPerYear = "per_school_per_year",
-        PerUserPerYear = "per_user_per_year",
-        OneOff = "one_off",
+        PerPupilPerYear = "per_pupil_per_year" => "Per pupil per year",
+        PerSchoolPerYear = "per_school_per_year" => "Per school per year",
+        PerUserPerYear = "per_user_per_year" => "Per user per year",
+        OneOff = "one_off" => "One-off",
         /// Free to start; the price is that of the paid tier.
-        FreeTier = "free_tier",
-        Free = "free",
+        FreeTier = "free_tier" => "Free tier",
+        Free = "free" => "Free",
     }
 }
 
 impl PricingModel {
-    /// A price as a buyer would say it, e.g. "£4.50 per pupil per year".
+    /// A price as a buyer would say it, e.g. "£4.50 per pupil per year" or "£1,925 per school
+    /// per year".
     pub fn display(self, pence: i64) -> String {
-        let amount = if pence % 100 == 0 {
-            format!("£{}", pence / 100)
-        } else {
-            format!("£{}.{:02}", pence / 100, pence % 100)
-        };
+        let amount = crate::money::pounds(pence);
         match self {
             PricingModel::PerPupilPerYear => format!("{amount} per pupil per year"),
             PricingModel::PerSchoolPerYear => format!("{amount} per school per year"),
@@ -187,18 +198,18 @@ impl PricingModel {
 code_enum! {
     /// Where a product's data is hosted.
     HostingLocation {
-        Uk = "uk",
-        Eea = "eea",
-        Us = "us",
+        Uk = "uk" => "UK",
+        Eea = "eea" => "EEA",
+        Us = "us" => "US",
     }
 }
 
 code_enum! {
     /// The supplier's NCSC Cyber Essentials certification.
     CyberEssentials {
-        None = "none",
-        CyberEssentials = "cyber_essentials",
-        CyberEssentialsPlus = "cyber_essentials_plus",
+        None = "none" => "Not certified",
+        CyberEssentials = "cyber_essentials" => "Cyber Essentials",
+        CyberEssentialsPlus = "cyber_essentials_plus" => "Cyber Essentials Plus",
     }
 }
 
@@ -206,57 +217,58 @@ code_enum! {
     /// Vetting badges, each awarded from an approved checklist item.
     Badge {
         /// DPIA available, data processing agreement, UK or EEA hosting.
-        DataProtection = "data_protection",
+        DataProtection = "data_protection" => "Data protection",
         /// Cyber Essentials or Cyber Essentials Plus.
-        CyberSecurity = "cyber_security",
+        CyberSecurity = "cyber_security" => "Cyber security",
         /// WCAG 2.2 AA accessibility statement.
-        Accessibility = "accessibility",
+        Accessibility = "accessibility" => "Accessibility",
         /// Safeguarding and age-appropriate design.
-        Safeguarding = "safeguarding",
+        Safeguarding = "safeguarding" => "Safeguarding",
         /// Single sign-on and MIS integration.
-        Interoperability = "interoperability",
+        Interoperability = "interoperability" => "Interoperability",
         /// Evidence of impact.
-        EvidenceOfImpact = "evidence_of_impact",
+        EvidenceOfImpact = "evidence_of_impact" => "Evidence of impact",
     }
 }
 
 code_enum! {
     /// How a school calls off from a framework.
     RouteToMarket {
-        DirectAward = "direct_award",
-        FurtherCompetition = "further_competition",
-        DirectAwardOrFurtherCompetition = "direct_award_or_further_competition",
+        DirectAward = "direct_award" => "Direct award",
+        FurtherCompetition = "further_competition" => "Further competition",
+        DirectAwardOrFurtherCompetition = "direct_award_or_further_competition"
+            => "Direct award or further competition",
     }
 }
 
 code_enum! {
     /// Where a product listing stands in vetting; only APPROVED listings are public.
     ProductStatus {
-        Draft = "draft",
-        Submitted = "submitted",
-        InReview = "in_review",
-        Approved = "approved",
-        ChangesRequested = "changes_requested",
-        Rejected = "rejected",
-        Withdrawn = "withdrawn",
+        Draft = "draft" => "Draft",
+        Submitted = "submitted" => "Submitted",
+        InReview = "in_review" => "In review",
+        Approved = "approved" => "Approved",
+        ChangesRequested = "changes_requested" => "Changes requested",
+        Rejected = "rejected" => "Rejected",
+        Withdrawn = "withdrawn" => "Withdrawn",
     }
 }
 
 code_enum! {
     /// Where a deal stands; only PUBLISHED deals that have not ended are public.
     DealStatus {
-        Draft = "draft",
-        Published = "published",
-        Archived = "archived",
+        Draft = "draft" => "Draft",
+        Published = "published" => "Published",
+        Archived = "archived" => "Archived",
     }
 }
 
 code_enum! {
     /// The outcome of one checklist item.
     CheckOutcome {
-        Pass = "pass",
-        Fail = "fail",
-        NotApplicable = "not_applicable",
+        Pass = "pass" => "Pass",
+        Fail = "fail" => "Fail",
+        NotApplicable = "not_applicable" => "Not applicable",
     }
 }
 
@@ -264,11 +276,11 @@ code_enum! {
     /// An admin's decision on a listing (or its pending revision) in review.
     VettingDecision {
         /// Publish: schools see it, with the badges that passed.
-        Approve = "approved",
+        Approve = "approved" => "Approve",
         /// Return to the supplier to change and submit again.
-        RequestChanges = "changes_requested",
+        RequestChanges = "changes_requested" => "Request changes",
         /// Refuse for good.
-        Reject = "rejected",
+        Reject = "rejected" => "Reject",
     }
 }
 
@@ -276,9 +288,9 @@ code_enum! {
     /// Where a trial offer stands: only OPEN offers take requests; a PAUSED offer keeps its
     /// waitlist; a CLOSED one is over (running loans run to their end).
     OfferStatus {
-        Open = "open",
-        Paused = "paused",
-        Closed = "closed",
+        Open = "open" => "Open",
+        Paused = "paused" => "Paused",
+        Closed = "closed" => "Closed",
     }
 }
 
@@ -286,73 +298,73 @@ code_enum! {
     /// Where a trial loan stands.
     LoanStatus {
         /// In the queue for a seat.
-        Waitlisted = "waitlisted",
+        Waitlisted = "waitlisted" => "On the waitlist",
         /// Holding a seat until `endsAt`.
-        Active = "active",
-        Returned = "returned",
-        Expired = "expired",
+        Active = "active" => "Active",
+        Returned = "returned" => "Returned",
+        Expired = "expired" => "Expired",
         /// Turned into a purchase.
-        Converted = "converted",
-        LeftWaitlist = "left_waitlist",
+        Converted = "converted" => "Converted to a purchase",
+        LeftWaitlist = "left_waitlist" => "Left the waitlist",
     }
 }
 
 code_enum! {
     ProductSort {
         /// Best match first.
-        Relevance = "relevance",
+        Relevance = "relevance" => "Best match",
         /// Highest average rating first.
-        Rating = "rating",
-        PriceLowToHigh = "price_low_to_high",
-        PriceHighToLow = "price_high_to_low",
+        Rating = "rating" => "Highest rated",
+        PriceLowToHigh = "price_low_to_high" => "Price, low to high",
+        PriceHighToLow = "price_high_to_low" => "Price, high to low",
         /// Most recently published first.
-        Newest = "newest",
+        Newest = "newest" => "Newest",
     }
 }
 
 code_enum! {
     DealSort {
         /// Best match first.
-        Relevance = "relevance",
+        Relevance = "relevance" => "Best match",
         /// Soonest end date first.
-        EndingSoonest = "ending_soonest",
+        EndingSoonest = "ending_soonest" => "Ending soonest",
         /// Most recently updated first.
-        Newest = "newest",
+        Newest = "newest" => "Recently updated",
         /// Highest typical saving first.
-        Savings = "savings",
+        Savings = "savings" => "Biggest saving",
     }
 }
 
 code_enum! {
     /// How a product's reviews are ordered.
     ReviewSort {
-        Newest = "newest",
-        MostHelpful = "most_helpful",
-        HighestRating = "highest_rating",
-        LowestRating = "lowest_rating",
+        Newest = "newest" => "Newest",
+        MostHelpful = "most_helpful" => "Most helpful",
+        HighestRating = "highest_rating" => "Highest rating",
+        LowestRating = "lowest_rating" => "Lowest rating",
     }
 }
 
 code_enum! {
     /// Where a buying-advice case stands.
     AdviceStatus {
-        New = "new",
-        Triaged = "triaged",
-        InProgress = "in_progress",
+        New = "new" => "New",
+        Triaged = "triaged" => "Triaged",
+        InProgress = "in_progress" => "In progress",
         /// The adviser waits for the school's answer.
-        AwaitingSchool = "awaiting_school",
+        AwaitingSchool = "awaiting_school" => "Awaiting the school",
         /// Recommendations are with the school.
-        Recommended = "recommended",
-        Closed = "closed",
+        Recommended = "recommended" => "Recommended",
+        Closed = "closed" => "Closed",
     }
 }
 
 code_enum! {
     /// How a school prefers to be contacted about its request.
     ContactPreference {
-        Email = "email",
-        Phone = "phone",
-        VideoCall = "video_call",
+        Email = "email" => "Email",
+        Phone = "phone" => "Phone",
+        VideoCall = "video_call" => "Video call",
     }
 }
 
@@ -360,31 +372,31 @@ code_enum! {
     /// Who besides its owner may read a shortlist.
     Sharing {
         /// Only the owner (and advisers, once attached to an advice case).
-        Private = "private",
+        Private = "private" => "Private",
         /// Users of the same school.
-        School = "school",
+        School = "school" => "School",
         /// Users of the same school and of the other schools in its trust.
-        Trust = "trust",
+        Trust = "trust" => "Trust",
     }
 }
 
 code_enum! {
     /// What a school decided about a shortlisted item.
     Decision {
-        Undecided = "undecided",
-        Chosen = "chosen",
-        Rejected = "rejected",
+        Undecided = "undecided" => "Undecided",
+        Chosen = "chosen" => "Chosen",
+        Rejected = "rejected" => "Rejected",
     }
 }
 
 code_enum! {
     /// Whether a shortlisted item can still be bought.
     Availability {
-        Available = "available",
+        Available = "available" => "Available",
         /// A deal that has ended or been archived.
-        Expired = "expired",
+        Expired = "expired" => "Expired",
         /// A product its supplier withdrew or that is no longer listed.
-        Withdrawn = "withdrawn",
+        Withdrawn = "withdrawn" => "Withdrawn",
     }
 }
 
@@ -392,9 +404,9 @@ code_enum! {
     /// How a school pays for an order.
     PaymentMethod {
         /// By card, confirmed in the browser against the returned client secret.
-        Card = "card",
+        Card = "card" => "Card",
         /// On a Stripe invoice with 30-day terms and the school's purchase-order number.
-        Invoice = "invoice",
+        Invoice = "invoice" => "Invoice",
     }
 }
 
@@ -402,9 +414,9 @@ code_enum! {
     /// Which price an order is at.
     PriceOption {
         /// The supplier's list price.
-        ListPrice = "list_price",
+        ListPrice = "list_price" => "List price",
         /// The list price less the deal's typical saving (give the deal).
-        DealPrice = "deal_price",
+        DealPrice = "deal_price" => "Deal price",
     }
 }
 
@@ -412,39 +424,39 @@ code_enum! {
     /// Where an order stands.
     OrderStatus {
         /// Written; the payment provider is being asked.
-        Pending = "pending",
+        Pending = "pending" => "Pending",
         /// A card payment is ready for the school to confirm.
-        AwaitingPayment = "awaiting_payment",
+        AwaitingPayment = "awaiting_payment" => "Awaiting payment",
         /// An invoice was sent to the school.
-        Invoiced = "invoiced",
-        Paid = "paid",
+        Invoiced = "invoiced" => "Invoiced",
+        Paid = "paid" => "Paid",
         /// The last payment attempt failed; the school may try again.
-        PaymentFailed = "payment_failed",
+        PaymentFailed = "payment_failed" => "Payment failed",
         /// The invoice was cancelled.
-        Void = "void",
+        Void = "void" => "Cancelled",
         /// The payment provider could not be asked; retry with the same client key.
-        Failed = "failed",
+        Failed = "failed" => "Failed",
     }
 }
 
 code_enum! {
     /// What a user does in the service.
     Role {
-        SchoolBuyer = "SCHOOL_BUYER",
-        Supplier = "SUPPLIER",
-        Adviser = "ADVISER",
-        Admin = "ADMIN",
+        SchoolBuyer = "SCHOOL_BUYER" => "School buyer",
+        Supplier = "SUPPLIER" => "Supplier",
+        Adviser = "ADVISER" => "Adviser",
+        Admin = "ADMIN" => "Admin",
     }
 }
 
 code_enum! {
     /// The kind of an organisation.
     OrgKind {
-        School = "school",
-        Trust = "trust",
-        Supplier = "supplier",
+        School = "school" => "School",
+        Trust = "trust" => "Trust",
+        Supplier = "supplier" => "Supplier",
         /// The service itself (its advisers and admins).
-        Service = "service",
+        Service = "service" => "Service",
     }
 }
 
@@ -461,3 +473,6 @@ pub mod eligibility {
     pub const ORG_TYPE: &str = "org_type";
     pub const PHASE: &str = "phase";
 }
+
+#[cfg(test)]
+mod tests;

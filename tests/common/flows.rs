@@ -106,7 +106,20 @@ pub async fn step(
 
 /// A listing by `supplier`, taken through submission, review and approval by `admin`.
 pub async fn approved(app: &TestApp, supplier: &str, admin: &str, name: &str) -> Result<Value> {
-    let l = create(app, supplier, name).await?;
+    approved_with(app, supplier, admin, product_input(name)).await
+}
+
+/// Like [`approved`], for a listing made of `input` (a `ProductInput`).
+pub async fn approved_with(
+    app: &TestApp,
+    supplier: &str,
+    admin: &str,
+    input: Value,
+) -> Result<Value> {
+    let l = listing(
+        &app.data_as(supplier, &op(CREATE), json!({ "input": input }))
+            .await?,
+    )?;
     let l = step(app, supplier, SUBMIT, &l, json!({})).await?;
     let l = step(app, admin, START_REVIEW, &l, json!({})).await?;
     step(

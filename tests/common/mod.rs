@@ -374,3 +374,27 @@ pub fn names(connection: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Parses a CSV export: (header, rows), checking it is UTF-8 with a byte-order mark and CRLF
+/// line ends.
+pub fn parse_csv(body: &str) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    anyhow::ensure!(body.starts_with('\u{feff}'), "no byte-order mark");
+    anyhow::ensure!(body.ends_with("\r\n"), "lines must end with CRLF");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(body.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader.headers()?.iter().map(str::to_owned).collect();
+    let rows = reader
+        .records()
+        .map(|r| Ok(r?.iter().map(str::to_owned).collect()))
+        .collect::<Result<Vec<Vec<String>>>>()?;
+    Ok((header, rows))
+}
+
+/// The index of the column headed `name`.
+pub fn column(header: &[String], name: &str) -> Result<usize> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .with_context(|| format!("no column {name}"))
+}

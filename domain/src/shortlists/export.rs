@@ -11,7 +11,8 @@ use crate::catalogue::deals;
 use crate::entity::shortlist_item;
 use crate::vocab::Decision;
 
-/// A shortlist as a table, for export: one row per item, values as a buyer reads them.
+/// A shortlist as a table, for export: one row per item, values as a buyer reads them (labels,
+/// not codes; prices as "£1,925 per school per year").
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     pub name: String,
@@ -82,10 +83,10 @@ pub async fn table(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result
                 price.unwrap_or_default(),
                 ends.unwrap_or_default(),
                 match v.availability_note {
-                    Some(note) => format!("{}: {note}", v.availability.code()),
-                    None => v.availability.code().to_owned(),
+                    Some(note) => format!("{}: {note}", v.availability.label()),
+                    None => v.availability.label().to_owned(),
                 },
-                decision.code().to_owned(),
+                decision.label().to_owned(),
                 i.reason.clone().unwrap_or_default(),
                 i.note.clone().unwrap_or_default(),
                 i.product_id

@@ -20,11 +20,13 @@ pub struct ComparedRecord {
 /// One attribute across the compared records.
 #[derive(SimpleObject)]
 pub struct ComparisonRow {
-    /// Stable key, e.g. `price`, `key_stages`, `rating`.
+    /// Stable key for programs, e.g. `price`, `key_stages`, `rating`.
     pub attribute: String,
     /// What a buyer reads, e.g. "Price".
     pub label: String,
-    /// One value per record, in the order asked; null for a record not found.
+    /// One value per record as a buyer reads it, in the order asked: labels, not codes
+    /// ("Data protection, Cyber security"), and prices such as "£1,925 per school per year";
+    /// null for a record not found.
     pub values: Vec<Option<String>>,
     /// True when the records found do not all agree.
     pub differs: bool,
