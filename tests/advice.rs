@@ -324,6 +324,142 @@ async fn an_adviser_takes_a_request_from_new_to_closed_with_a_recommendation_the
     Ok(())
 }
 
+/// The message of a response's only error, which must be `code`.
+fn refusal(r: &Value, code: &str) -> String {
+    assert_eq!(error_codes(r), [code], "{r}");
+    r["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_new_case_is_triaged_before_work_starts_and_a_refused_move_says_which_are_allowed()
+-> Result<()> {
+    let app = spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    let school = app.token(Role::SchoolBuyer, Some(&fixture::SCHOOL_URN.to_string()));
+    let adviser = app.token(Role::Adviser, None);
+    let mv = format!(
+        "mutation($id: ID!, $v: Int!, $to: AdviceStatus!) {{ moveAdviceCase(id: $id, version: $v, to: $to) {{ {CASE} }} }}"
+    );
+    let rec = format!(
+        "mutation($id: ID!, $v: Int!, $items: [RecommendationInput!]!) {{ recommend(id: $id, version: $v, items: $items) {{ {CASE} }} }}"
+    );
+    let items = json!([{ "dealId": f.deals["Current Devices Deal"].to_string(),
+                         "rationale": "Direct award for up to 60 devices, with management." }]);
+    let case = case_step(
+        &app,
+        &school,
+        &open_op(),
+        json!({ "input": request_input() }),
+    )
+    .await?;
+    let id = case["id"].clone();
+
+    // Straight from NEW to IN_PROGRESS: refused, the case untouched.
+    let r = app
+        .gql_as(
+            &adviser,
+            &mv,
+            json!({ "id": id, "v": case["version"], "to": "IN_PROGRESS" }),
+        )
+        .await?;
+    assert_eq!(
+        refusal(&r, "CONFLICT"),
+        "`moveAdviceCase` cannot move a case from NEW to IN_PROGRESS; from NEW it may move a case to TRIAGED"
+    );
+    let seen = case_as(&app, &adviser, &id).await?;
+    assert_eq!(
+        (&seen["status"], &seen["version"]),
+        (&json!("NEW"), &case["version"])
+    );
+
+    // The documented path: triage, work, wait for the school, work, recommend, close.
+    let mut c = seen;
+    for to in ["TRIAGED", "IN_PROGRESS"] {
+        c = case_step(
+            &app,
+            &adviser,
+            &mv,
+            json!({ "id": id, "v": c["version"], "to": to }),
+        )
+        .await?;
+        assert_eq!(c["status"], to);
+    }
+    let r = app
+        .gql_as(
+            &adviser,
+            &mv,
+            json!({ "id": id, "v": c["version"], "to": "RECOMMENDED" }),
+        )
+        .await?;
+    assert_eq!(
+        refusal(&r, "CONFLICT"),
+        "`moveAdviceCase` cannot move a case from IN_PROGRESS to RECOMMENDED; from IN_PROGRESS it may move a case to AWAITING_SCHOOL; `recommend` moves it to RECOMMENDED"
+    );
+    for to in ["AWAITING_SCHOOL", "IN_PROGRESS"] {
+        c = case_step(
+            &app,
+            &adviser,
+            &mv,
+            json!({ "id": id, "v": c["version"], "to": to }),
+        )
+        .await?;
+        assert_eq!(c["status"], to);
+    }
+    let c = case_step(
+        &app,
+        &adviser,
+        &rec,
+        json!({ "id": id, "v": c["version"], "items": items }),
+    )
+    .await?;
+    assert_eq!(c["status"], "RECOMMENDED");
+    let c = case_step(
+        &app,
+        &adviser,
+        &mv,
+        json!({ "id": id, "v": c["version"], "to": "CLOSED" }),
+    )
+    .await?;
+    assert_eq!(
+        (c["status"].as_str(), c["outcome"].as_str()),
+        (Some("CLOSED"), Some("resolved"))
+    );
+    let seen = case_as(&app, &school, &id).await?;
+    assert_eq!(seen["status"], "CLOSED");
+
+    // Recommending on a case not yet in progress, and withdrawing a closed one, are refused.
+    let other = case_step(
+        &app,
+        &school,
+        &open_op(),
+        json!({ "input": request_input() }),
+    )
+    .await?;
+    let r = app
+        .gql_as(
+            &adviser,
+            &rec,
+            json!({ "id": other["id"], "v": other["version"], "items": items }),
+        )
+        .await?;
+    assert_eq!(
+        refusal(&r, "CONFLICT"),
+        "`recommend` cannot move a case from NEW to RECOMMENDED; it moves a case only from IN_PROGRESS or RECOMMENDED"
+    );
+    let withdraw = "mutation($id: ID!, $v: Int!) { withdrawAdviceRequest(id: $id, version: $v) { status outcome } }";
+    let r = app
+        .gql_as(&school, withdraw, json!({ "id": id, "v": c["version"] }))
+        .await?;
+    assert_eq!(
+        refusal(&r, "CONFLICT"),
+        "the case is CLOSED and moves no further"
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn cases_are_seen_only_by_their_school_and_advisers_and_overdue_is_queryable() -> Result<()> {
     let app = spawn_app().await?;

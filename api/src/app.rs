@@ -47,14 +47,9 @@ pub async fn open_search(config: &Config) -> anyhow::Result<Engine> {
     Ok(engine)
 }
 
-/// Loads the sample dataset when the database holds no catalogue yet.
-pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<()> {
-    if becta_seed::is_empty(db).await? {
-        tracing::info!("empty database: loading the sample dataset");
-        let report = becta_seed::load_sample(db).await?;
-        tracing::info!(%report, "sample dataset loaded");
-    }
-    Ok(())
+/// Loads the sample dataset when the database holds no catalogue yet; says what it did.
+pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<becta_seed::Seeding> {
+    Ok(becta_seed::load_if_empty(db).await?)
 }
 
 /// The running service: the HTTP server and its background workers.
@@ -126,7 +121,8 @@ pub async fn start(
     // First, so a production server without a token key refuses before doing anything else.
     let auth = Arc::new(Authenticator::from_config(config)?);
     if config.seed {
-        seed_if_empty(&db).await?;
+        let seeding = seed_if_empty(&db).await?;
+        tracing::info!("{seeding}");
     }
     if search.needs_refill() {
         tracing::info!("the search index was made for an older schema: refilling it");

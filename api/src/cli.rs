@@ -1,11 +1,16 @@
-//! The command line: `becta [serve|migrate|seed|index|sweep|reindex|schema|token]`; no subcommand
-//! means `serve`.
+//! The command line: `becta [serve|migrate|seed|index|sweep|reindex|schema|token|organisations]`;
+//! no subcommand means `serve`.
+//!
+//! Policy: a command with a result prints it on stdout (a token, a listing, the schema, an
+//! index check, what seeding loaded or why it loaded nothing); logs go to stderr.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use becta_domain::vocab::Role;
+use becta_domain::catalogue::organisations;
+use becta_domain::sea_orm::DatabaseConnection;
+use becta_domain::vocab::{OrgKind, Role};
 
 use crate::auth::{Authenticator, parse_ttl};
 use crate::config::Config;
@@ -56,11 +61,13 @@ enum Command {
     Schema,
     /// Mint a bearer token for local use and tests, signed with the configured (or the
     /// generated development) HS256 secret.
+    #[command(after_help = TOKEN_ORG_HELP)]
     Token {
         /// SCHOOL_BUYER, SUPPLIER, ADVISER or ADMIN.
         #[arg(long)]
         role: String,
-        /// A school's URN (school buyers) or a supplier's id (suppliers).
+        /// The token's organisation: a school's URN (SCHOOL_BUYER) or a supplier's id
+        /// (SUPPLIER); see below for how to find one.
         #[arg(long)]
         org: Option<String>,
         /// How long the token lives: e.g. 30m, 1h (default), 7d.
@@ -73,7 +80,35 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// List the organisations a token may name with --org: schools with their URN, suppliers
+    /// (or the service) with their id.
+    Organisations {
+        /// Whose organisations: SCHOOL_BUYER (schools), SUPPLIER (suppliers), ADVISER or
+        /// ADMIN (the service).
+        #[arg(long)]
+        role: String,
+        /// Only those whose name contains this, in any case.
+        #[arg(long)]
+        name: Option<String>,
+        /// Show at most this many (at least 1).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
+    },
 }
+
+/// How to find the value of `becta token --org`, shown by `becta token --help`.
+const TOKEN_ORG_HELP: &str = "\
+Finding the organisation (--org):
+  SCHOOL_BUYER    the school's 6-digit URN. List schools and their URNs with
+                    becta organisations --role SCHOOL_BUYER --name <part of its name>
+  SUPPLIER        the supplier's id. List suppliers and their ids with
+                    becta organisations --role SUPPLIER --name <part of its name>
+                  or ask the running API (no token needed):
+                    { products(first: 5) { edges { node { supplier { id name } } } } }
+  ADVISER, ADMIN  none needed.
+
+Example:
+  becta token --role SUPPLIER --org <supplier id> --ttl 8h";
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -118,9 +153,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             sub,
             name,
         } => {
-            let role = Role::from_code(&role.to_uppercase()).ok_or_else(|| {
-                anyhow::anyhow!("--role must be SCHOOL_BUYER, SUPPLIER, ADVISER or ADMIN")
-            })?;
+            let role = parse_role(&role)?;
             let auth = Authenticator::from_config(&config)?;
             let token = auth.mint(
                 sub.unwrap_or_else(uuid::Uuid::new_v4),
@@ -131,6 +164,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             )?;
             println!("{token}");
         }
+        Command::Organisations { role, name, limit } => {
+            let role = parse_role(&role)?;
+            let db = app::open_database(&config).await?;
+            print!(
+                "{}",
+                organisations(&db, role, name.as_deref(), limit).await?
+            );
+        }
         Command::Schema => print!("{}", graphql::sdl()),
         Command::Migrate => {
             app::open_database(&config).await?;
@@ -138,7 +179,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Seed { scale, seed } => {
             let db = app::open_database(&config).await?;
-            app::seed_if_empty(&db).await?;
+            println!("{}", app::seed_if_empty(&db).await?);
             if scale > 0 {
                 let started = std::time::Instant::now();
                 let n = becta_seed::generate_products(&db, scale, seed).await?;
@@ -149,6 +190,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     per_second = n as f64 / secs,
                     "generated products loaded"
                 );
+                println!("added {n} generated products (seed {seed}) in {secs:.1} s");
             }
         }
         Command::Serve => {
@@ -228,6 +270,65 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn parse_role(role: &str) -> anyhow::Result<Role> {
+    Role::from_code(&role.to_uppercase())
+        .ok_or_else(|| anyhow::anyhow!("--role must be SCHOOL_BUYER, SUPPLIER, ADVISER or ADMIN"))
+}
+
+/// The listing `becta organisations` prints: what to pass as `--org` and the name, one a line,
+/// then how many more there are, if any.
+async fn organisations(
+    db: &DatabaseConnection,
+    role: Role,
+    name: Option<&str>,
+    limit: u64,
+) -> anyhow::Result<String> {
+    let (kind, plural, key) = match role {
+        Role::SchoolBuyer => (OrgKind::School, "schools", "URN"),
+        Role::Supplier => (OrgKind::Supplier, "suppliers", "id"),
+        Role::Adviser | Role::Admin => (OrgKind::Service, "service organisations", "id"),
+    };
+    let (rows, total) = organisations::named(db, kind, name, limit).await?;
+    let matching = match name {
+        Some(n) => format!(" whose name contains {n:?}"),
+        None => String::new(),
+    };
+    if rows.is_empty() {
+        let hint = match (kind, name) {
+            (OrgKind::Service, _) => ": ADVISER and ADMIN tokens need no --org",
+            (_, None) => {
+                ": the database holds none (`becta seed` loads the sample dataset into an empty database)"
+            }
+            (_, Some(_)) => "",
+        };
+        return Ok(format!("no {plural}{matching}{hint}\n"));
+    }
+    let values: Vec<String> = rows
+        .iter()
+        .map(|o| match (kind, o.urn) {
+            (OrgKind::School, Some(urn)) => urn.to_string(),
+            _ => o.id.to_string(),
+        })
+        .collect();
+    let width = values
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .max(key.len());
+    let mut out = format!("{key:width$}  name\n");
+    for (value, o) in values.iter().zip(&rows) {
+        out += &format!("{value:width$}  {}\n", o.name);
+    }
+    if total > rows.len() as u64 {
+        out += &format!(
+            "{} of {total} {plural}{matching}; narrow them with --name, or show more with --limit\n",
+            rows.len()
+        );
+    }
+    Ok(out)
 }
 
 async fn shutdown_signal() {

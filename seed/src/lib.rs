@@ -2,7 +2,8 @@
 //!
 //! Every record is marked `is_sample`. `load_sample` fills an empty database with a realistic
 //! catalogue (deals with lots, suppliers, vetted products, schools and trusts) in one
-//! transaction; `generate_products` adds N products, deterministic from a seed number, for
+//! transaction; `load_if_empty` runs it only on a database without a catalogue and says what
+//! it did; `generate_products` adds N products, deterministic from a seed number, for
 //! benchmarks.
 
 pub mod dataset;
@@ -14,7 +15,7 @@ use becta_domain::catalogue::deals::{NewDeal, NewLot};
 use becta_domain::catalogue::organisations::{self, NewOrganisation};
 use becta_domain::catalogue::products::{NewProduct, ProductContent};
 use becta_domain::catalogue::{deals, products};
-use becta_domain::entity::{category, organisation, provider};
+use becta_domain::entity::{category, deal, organisation, product, provider};
 use becta_domain::sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -40,7 +41,7 @@ impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} deals from {} providers, {} products from {} suppliers, {} schools in {} trusts and none, {} categories",
+            "{} deals from {} providers, {} products from {} suppliers, {} schools and {} trusts, {} categories",
             self.deals,
             self.providers,
             self.products,
@@ -55,10 +56,77 @@ impl fmt::Display for SeedReport {
 /// How many schools the sample dataset holds.
 pub const SAMPLE_SCHOOLS: usize = 1200;
 
+/// What the database holds of a catalogue: the counts that decide whether seeding runs, and
+/// that tell someone why it did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holdings {
+    pub providers: u64,
+    pub categories: u64,
+    pub deals: u64,
+    pub products: u64,
+}
+
+impl Holdings {
+    /// No catalogue at all (no providers and no categories): the sample dataset may be loaded.
+    pub fn is_empty(&self) -> bool {
+        self.providers == 0 && self.categories == 0
+    }
+}
+
+impl fmt::Display for Holdings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} deals and {} products ({} providers, {} categories)",
+            self.deals, self.products, self.providers, self.categories
+        )
+    }
+}
+
+/// Counts what the database holds of a catalogue.
+pub async fn holdings(db: &impl ConnectionTrait) -> Result<Holdings> {
+    Ok(Holdings {
+        providers: provider::Entity::find().count(db).await?,
+        categories: category::Entity::find().count(db).await?,
+        deals: deal::Entity::find().count(db).await?,
+        products: product::Entity::find().count(db).await?,
+    })
+}
+
 /// True when the database holds no catalogue (no providers and no categories).
 pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool> {
-    Ok(provider::Entity::find().count(db).await? == 0
-        && category::Entity::find().count(db).await? == 0)
+    Ok(holdings(db).await?.is_empty())
+}
+
+/// What [`load_if_empty`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seeding {
+    /// The database was empty: the sample dataset was loaded.
+    Loaded(SeedReport),
+    /// The database held a catalogue already: nothing was loaded.
+    Skipped(Holdings),
+}
+
+impl fmt::Display for Seeding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Seeding::Loaded(report) => write!(f, "loaded the sample dataset: {report}"),
+            Seeding::Skipped(held) => write!(
+                f,
+                "the database already holds {held}; nothing was loaded (seeding only fills an empty database)"
+            ),
+        }
+    }
+}
+
+/// Loads the sample dataset when the database holds no catalogue, and says what it did.
+pub async fn load_if_empty(conn: &DatabaseConnection) -> Result<Seeding> {
+    let held = holdings(conn).await?;
+    if !held.is_empty() {
+        return Ok(Seeding::Skipped(held));
+    }
+    tracing::info!("empty database: loading the sample dataset");
+    Ok(Seeding::Loaded(load_sample(conn).await?))
 }
 
 fn code<T>(parse: fn(&str) -> Option<T>, what: &str, value: &str) -> Result<T> {

@@ -1,5 +1,6 @@
-//! Cases: a school opening a request, its references, the state machine (triage, progress,
-//! withdrawal, closing), assignment to an adviser, and a case's history.
+//! Cases: a school opening a request, its references, moving it along the state machine
+//! (`states`: triage, progress, withdrawal, closing), assignment to an adviser, and a case's
+//! history.
 
 use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{
@@ -12,6 +13,7 @@ use uuid::Uuid;
 use super::service_levels::{
     FIRST_RESPONSE_WORKING_DAYS, add_working_days, resolution_working_days,
 };
+use super::states::{self, Step};
 use super::{history, is_staff, save, status_of, visible};
 use crate::actor::{self, Actor};
 use crate::entity::{advice_event, advice_request, user};
@@ -149,21 +151,8 @@ pub async fn open(
     Ok(row)
 }
 
-fn may_move(from: AdviceStatus, to: AdviceStatus) -> bool {
-    use AdviceStatus::*;
-    matches!(
-        (from, to),
-        (New, Triaged)
-            | (New, InProgress)
-            | (Triaged, InProgress)
-            | (InProgress, AwaitingSchool)
-            | (AwaitingSchool, InProgress)
-            | (Recommended, InProgress)
-            | (Recommended, Closed)
-    )
-}
-
-/// An adviser moves a case along the state machine (closing it means resolved).
+/// An adviser moves a case along the state machine ([`states::MOVES`]); closing it means
+/// resolved.
 pub async fn transition(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -175,13 +164,7 @@ pub async fn transition(
     let tx = actor::begin(db, actor).await?;
     let before = visible(&tx, actor, id).await?;
     let from = status_of(&before)?;
-    if !may_move(from, to) {
-        return Err(Error::Conflict(format!(
-            "a case cannot move from {} to {}",
-            from.code(),
-            to.code()
-        )));
-    }
+    states::check(from, to, Step::Move)?;
     let now = Utc::now();
     let closing = to == AdviceStatus::Closed;
     let after = save(
@@ -222,9 +205,7 @@ pub async fn withdraw(
     actor.school_id()?;
     let tx = actor::begin(db, actor).await?;
     let before = visible(&tx, actor, id).await?;
-    if status_of(&before)? == AdviceStatus::Closed {
-        return Err(Error::Conflict("the request is closed already".into()));
-    }
+    states::check(status_of(&before)?, AdviceStatus::Closed, Step::Withdraw)?;
     let after = save(
         &tx,
         &before,
@@ -331,27 +312,4 @@ pub async fn events(
         q = q.filter(advice_event::Column::Internal.eq(false));
     }
     Ok(q.order_by_asc(advice_event::Column::Id).all(db).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_state_machine_allows_only_its_moves() {
-        use AdviceStatus::*;
-        assert!(may_move(New, Triaged));
-        assert!(may_move(AwaitingSchool, InProgress));
-        assert!(may_move(Recommended, Closed));
-        for (from, to) in [
-            (New, Recommended),
-            (New, Closed),
-            (Triaged, Closed),
-            (Closed, InProgress),
-            (InProgress, Closed),
-            (AwaitingSchool, Recommended),
-        ] {
-            assert!(!may_move(from, to), "{from} -> {to}");
-        }
-    }
 }

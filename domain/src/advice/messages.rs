@@ -7,6 +7,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::states::{self, Step};
 use super::{history, is_staff, save, status_of, visible};
 use crate::actor::{self, Actor};
 use crate::entity::advice_message;
@@ -63,7 +64,8 @@ pub async fn post(
         )
         .await?;
     }
-    if !is_staff(actor) && status == AdviceStatus::AwaitingSchool {
+    // The school's answer to a case that awaits it puts the case back in progress.
+    if !is_staff(actor) && states::allowed(status, AdviceStatus::InProgress, Step::SchoolAnswer) {
         after.status = AdviceStatus::InProgress.code().into();
     }
     if after != case {

@@ -4,9 +4,10 @@
 //! - A school buyer opens a request and sees only its own school's requests, their
 //!   school-visible messages, recommendations and history. Internal notes and internal
 //!   history never reach a school. Advisers and admins see every case; suppliers see none.
-//! - The state machine: new -> triaged -> in progress <-> awaiting school -> recommended ->
-//!   closed (resolved), and a school may withdraw its open request (closed, withdrawn). A
-//!   recommended case may go back to in progress. Any other move is `CONFLICT`.
+//! - The state machine is one table, `states::MOVES`: new -> triaged -> in progress <->
+//!   awaiting school -> recommended (by recommending) -> closed (resolved); a recommended case
+//!   may go back to in progress, and a school may withdraw its open request (closed,
+//!   withdrawn). Any other move is `CONFLICT`, saying which moves the case's status allows.
 //! - Service levels count working days (Monday to Friday; bank holidays are not yet known to
 //!   the service): the first response is due 2 working days after the request, and resolution
 //!   after a number of working days that depends on the category. `overdue` is computed from
@@ -19,6 +20,7 @@ mod messages;
 mod queue;
 mod recommendations;
 mod service_levels;
+pub mod states;
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};

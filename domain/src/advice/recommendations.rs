@@ -7,6 +7,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::states::{self, Step};
 use super::{history, save, status_of, visible};
 use crate::actor::{self, Actor};
 use crate::entity::{advice_recommendation, advice_request, product};
@@ -68,12 +69,7 @@ pub async fn recommend(
     }
     let before = visible(&tx, actor, id).await?;
     let from = status_of(&before)?;
-    if !matches!(from, AdviceStatus::InProgress | AdviceStatus::Recommended) {
-        return Err(Error::Conflict(format!(
-            "recommendations are made on a case in progress; this one is {}",
-            from.code()
-        )));
-    }
+    states::check(from, AdviceStatus::Recommended, Step::Recommend)?;
     let now = Utc::now();
     for it in &items {
         advice_recommendation::Entity::insert(advice_recommendation::ActiveModel {

@@ -4,7 +4,11 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use crate::entity::{category, organisation, provider};
@@ -30,6 +34,44 @@ pub async fn by_ids(
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+}
+
+/// Organisations of `kind` whose name contains `name` (in any case), by name: at most `limit`
+/// of them, and how many match in all. Schools without a URN are left out, since a token
+/// names a school by its URN. For the command line, which shows what a token's `org` may name.
+pub async fn named(
+    db: &impl ConnectionTrait,
+    kind: OrgKind,
+    name: Option<&str>,
+    limit: u64,
+) -> Result<(Vec<organisation::Model>, u64)> {
+    let mut q = organisation::Entity::find().filter(organisation::Column::Kind.eq(kind.code()));
+    if kind == OrgKind::School {
+        q = q.filter(organisation::Column::Urn.is_not_null());
+    }
+    if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
+        // LIKE's wildcards in the name match themselves.
+        let mut pattern = String::from("%");
+        for c in name.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        q = q.filter(
+            Expr::expr(Func::lower(Expr::col(organisation::Column::Name)))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_asc(organisation::Column::Name)
+        .order_by_asc(organisation::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
 }
 
 /// Every category of one scope ("deal" or "product"), in display order.

@@ -74,8 +74,9 @@ impl AdviceMutation {
             .map(AdviceRequest)
     }
 
-    /// Moves a case: new -> triaged -> in progress <-> awaiting school -> recommended ->
-    /// closed (resolved); other moves are `CONFLICT` (ADVISER, ADMIN).
+    /// Moves a case (ADVISER, ADMIN): NEW -> TRIAGED -> IN_PROGRESS <-> AWAITING_SCHOOL, and a
+    /// RECOMMENDED case (see `recommend`) back to IN_PROGRESS or to CLOSED (resolved). Any
+    /// other move is `CONFLICT`, naming the moves the case's status allows.
     async fn move_advice_case(
         &self,
         ctx: &Context<'_>,
@@ -109,7 +110,8 @@ impl AdviceMutation {
             .map(AdviceMessage)
     }
 
-    /// Recommends deals and products with a rationale; the school is told (ADVISER, ADMIN).
+    /// Recommends deals and products with a rationale on a case IN_PROGRESS or RECOMMENDED,
+    /// which then is RECOMMENDED; the school is told (ADVISER, ADMIN).
     async fn recommend(
         &self,
         ctx: &Context<'_>,
