@@ -464,6 +464,97 @@ async fn when_stripe_cannot_be_reached_the_order_is_kept_failed_and_a_retry_make
     Ok(())
 }
 
+#[tokio::test]
+async fn twenty_concurrent_purchases_with_one_client_key_make_one_order_and_one_payment()
+-> Result<()> {
+    let s = shop().await?;
+    let q = format!(
+        "mutation($p: ID!) {{ purchase(productId: $p, quantity: 4, method: CARD, clientKey: \"double-click-7\") {{ {ORDER} }} }}"
+    );
+    let vars = json!({ "p": s.f.products["Alpha Times Tables"].to_string() });
+    // The buyer's browser sends the same purchase twenty times at once.
+    let requests = (0..20).map(|_| {
+        let (client, url, school) = (s.app.client.clone(), s.app.url.clone(), s.school.clone());
+        let body = json!({ "query": q, "variables": vars });
+        tokio::spawn(async move {
+            let resp = client
+                .post(format!("{url}/graphql"))
+                .bearer_auth(school)
+                .json(&body)
+                .send()
+                .await?;
+            anyhow::Ok(resp.json::<Value>().await?)
+        })
+    });
+    let mut answers = Vec::new();
+    for r in requests.collect::<Vec<_>>() {
+        answers.push(r.await??);
+    }
+    // Every request is answered with the same order and the same payment to confirm.
+    let first = &answers[0]["data"]["purchase"];
+    let pi = first["stripePaymentIntentId"]
+        .as_str()
+        .context("a payment")?;
+    for a in &answers {
+        assert!(a.get("errors").is_none(), "{a}");
+        assert_eq!(a["data"]["purchase"]["id"], first["id"], "{a}");
+        assert_eq!(a["data"]["purchase"]["stripePaymentIntentId"], pi, "{a}");
+        assert_eq!(a["data"]["purchase"]["status"], "AWAITING_PAYMENT", "{a}");
+    }
+    assert_eq!(order::Entity::find().count(&s.app.db).await?, 1);
+    // The emulator made one PaymentIntent for the order.
+    let order_id = first["id"].as_str().context("order id")?;
+    let mut made = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = match &after {
+            Some(a) => format!("/payment_intents?limit=100&starting_after={a}"),
+            None => "/payment_intents?limit=100".to_owned(),
+        };
+        let list = s.emulator.get(&page).await?;
+        let items = list["data"].as_array().cloned().unwrap_or_default();
+        made.extend(
+            items
+                .iter()
+                .filter(|p| p["metadata"]["order_id"] == order_id)
+                .filter_map(|p| p["id"].as_str().map(str::to_owned)),
+        );
+        after = items
+            .last()
+            .and_then(|p| p["id"].as_str().map(str::to_owned));
+        if list["has_more"] != true || after.is_none() {
+            break;
+        }
+    }
+    assert_eq!(made, [pi]);
+
+    // Had a second PaymentIntent been made (say, a claim outlived by a stalled call), it would
+    // be refused, never recorded over the first.
+    let id = uuid::Uuid::parse_str(order_id)?;
+    let second = becta_domain::orders::record_provider(
+        &s.app.db,
+        id,
+        "cus_other",
+        becta_domain::orders::ProviderObject::PaymentIntent {
+            id: "pi_second".into(),
+            client_secret: None,
+        },
+    )
+    .await;
+    match second {
+        Err(becta_domain::Error::Conflict(m)) => {
+            assert!(m.contains("pi_second was not recorded"), "{m}")
+        }
+        other => panic!("a second payment for one order was not refused: {other:?}"),
+    }
+    let kept = order::Entity::find_by_id(id)
+        .one(&s.app.db)
+        .await?
+        .context("order")?;
+    assert_eq!(kept.stripe_payment_intent_id.as_deref(), Some(pi));
+    Ok(())
+}
+
 async fn order_status(s: &Shop, o: &order::Model) -> Result<Value> {
     Ok(s.order(&json!(o.id.to_string())).await?["status"].clone())
 }

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::entity::{order, organisation};
-use crate::orders::{self, EventOutcome, Prepared, ProviderObject, PurchaseRequest};
+use crate::orders::{self, EventOutcome, Prepared, ProviderObject, PurchaseRequest, Turn};
 use crate::vocab::PaymentMethod;
 use crate::{Error, Result};
 
@@ -95,6 +95,9 @@ pub async fn purchase(
     let p = orders::prepare(db, actor, req).await?;
     if !p.needs_provider() {
         return Ok(p.order);
+    }
+    if let Turn::Answered(order) = orders::take_turn(db, p.order.id).await? {
+        return Ok(*order);
     }
     match ask(provider, &p).await {
         Ok((customer, made)) => {

@@ -35,6 +35,10 @@ pub struct Model {
     pub client_secret: Option<String>,
     pub failure_reason: Option<String>,
     pub paid_at: Option<DateTimeUtc>,
+    /// While set and in the future, one request is asking the payment provider for this
+    /// order; others wait for what it records.
+    #[serde(skip)]
+    pub provider_claimed_until: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

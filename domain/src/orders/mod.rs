@@ -9,13 +9,16 @@
 //! - An order is written (pending) before anything is asked of the payment provider, and every
 //!   provider object made for it carries an idempotency key derived from the order's id. A
 //!   request retried with the same `clientKey` resumes that order instead of making another,
-//!   so a retry never charges twice.
+//!   so a retry never charges twice. One request at a time asks the provider for an order
+//!   (`claims`): concurrent ones wait and answer with what it recorded, and a second, different
+//!   payment or invoice for an order is refused and logged as an alert, never recorded.
 //! - Provider events are applied at most once each (by event id), in one transaction with the
 //!   order's change. Paid is final: a failure or void that arrives after a payment (events come
 //!   in any order) changes nothing. A payment for another amount is recorded, not applied.
 //! - A paid order with a loan converts that trial loan, which frees its seat for the next
 //!   school waiting.
 
+mod claims;
 mod events;
 mod purchase;
 mod spend;
@@ -32,6 +35,7 @@ use crate::entity::{order, order_line};
 use crate::vocab::Role;
 use crate::{Error, Result};
 
+pub use claims::{CLAIM_FOR, Turn, WAIT_AT_MOST, take_turn};
 pub use events::{EventOutcome, apply_event};
 pub use purchase::{
     Prepared, ProviderObject, PurchaseRequest, discounted, prepare, record_customer,

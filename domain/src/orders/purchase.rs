@@ -282,6 +282,7 @@ pub async fn prepare(
         client_secret: None,
         failure_reason: None,
         paid_at: None,
+        provider_claimed_until: None,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -368,9 +369,28 @@ pub async fn record_provider(
 ) -> Result<order::Model> {
     let tx = db::begin_write(db).await?;
     let before = find(&tx, order_id).await?;
+    let had = match &made {
+        ProviderObject::PaymentIntent { id, .. } => (&before.stripe_payment_intent_id, id),
+        ProviderObject::Invoice { id } => (&before.stripe_invoice_id, id),
+    };
+    if let (Some(kept), made_now) = had
+        && kept != made_now
+    {
+        tracing::error!(
+            alert = "second_provider_object",
+            order = %order_id,
+            kept = %kept,
+            refused = %made_now,
+            "the payment provider made a second object for one order: not recorded; check for a double charge"
+        );
+        return Err(Error::Conflict(format!(
+            "the payment provider already made {kept} for this order; {made_now} was not recorded"
+        )));
+    }
     let mut after = before.clone();
     after.stripe_customer_id = Some(customer_id.to_owned());
     after.failure_reason = None;
+    after.provider_claimed_until = None;
     match made {
         ProviderObject::PaymentIntent { id, client_secret } => {
             after.stripe_payment_intent_id = Some(id);
@@ -408,10 +428,12 @@ pub async fn record_provider_failure(
 ) -> Result<()> {
     let tx = db::begin_write(db).await?;
     let before = find(&tx, order_id).await?;
-    if before.status == OrderStatus::Pending.code() {
+    // A retried order that fails again keeps the newer reason; either way its claim ends.
+    if before.status == OrderStatus::Pending.code() || before.status == OrderStatus::Failed.code() {
         let after = order::Model {
             status: OrderStatus::Failed.code().into(),
             failure_reason: Some(reason.chars().take(500).collect()),
+            provider_claimed_until: None,
             ..before.clone()
         };
         let after = save(&tx, &before, after).await?;
