@@ -14,6 +14,7 @@ mod lending;
 mod listings;
 mod matrix;
 mod payments;
+mod relevance;
 mod reviews;
 mod schema;
 mod search;

@@ -310,6 +310,20 @@ code_enum! {
 }
 
 code_enum! {
+    /// Which records a search with several words returns, as Meilisearch defines it.
+    MatchingStrategy {
+        /// Records holding every word first; when there are too few, the last word is dropped,
+        /// then the one before, and records rank by how many of the leading words they hold.
+        Last = "last" => "Drop words from the end",
+        /// Only records holding every word (or a synonym of it).
+        All = "all" => "Every word",
+        /// As `LAST`, but the words found in the most records are dropped first, so the rarer
+        /// words of a query decide.
+        Frequency = "frequency" => "Drop the commonest words first",
+    }
+}
+
+code_enum! {
     ProductSort {
         /// Best match first.
         Relevance = "relevance" => "Best match",

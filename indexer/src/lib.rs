@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use becta_domain::search::{Attribute, DealDocument, Kind, ProductDocument};
+pub use becta_domain::vocab::MatchingStrategy;
 
 /// What went wrong in a search engine.
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +126,8 @@ pub struct SearchQuery {
     pub text: String,
     pub filters: Vec<Filter>,
     pub sort: Sort,
+    /// Which records a query of several words returns (default `Last`).
+    pub matching: MatchingStrategy,
     pub limit: usize,
     pub offset: usize,
     /// Attributes whose value counts to return.
@@ -137,6 +140,7 @@ impl SearchQuery {
             text: text.into(),
             filters: vec![],
             sort: Sort::Relevance,
+            matching: MatchingStrategy::Last,
             limit: 20,
             offset: 0,
             facets: vec![],

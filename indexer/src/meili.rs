@@ -14,7 +14,7 @@ use std::time::Duration;
 use meilisearch_sdk::client::{Client, SwapIndexes};
 use meilisearch_sdk::documents::DocumentsQuery;
 use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode, ErrorType};
-use meilisearch_sdk::search::Selectors;
+use meilisearch_sdk::search::{MatchingStrategies, Selectors};
 use meilisearch_sdk::settings::{
     FacetingSettings, MinWordSizeForTypos, PaginationSetting, Settings, TypoToleranceSettings,
 };
@@ -23,9 +23,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::settings::{self, SYNONYMS};
 use crate::{
-    DealDocument, Documents, FacetCount, FacetDistribution, Filter, Highlight, Hit, Kind, Order,
-    ProductDocument, SearchEngine, SearchError, SearchQuery, SearchResult, SearchResults, Sort,
-    Versioned,
+    DealDocument, Documents, FacetCount, FacetDistribution, Filter, Highlight, Hit, Kind,
+    MatchingStrategy, Order, ProductDocument, SearchEngine, SearchError, SearchQuery, SearchResult,
+    SearchResults, Sort, Versioned,
 };
 
 /// How long a write may take to be applied before the worker retries it.
@@ -102,6 +102,8 @@ impl MeiliEngine {
             .with_filterable_attributes(filterable)
             .with_sortable_attributes(settings::numeric_attributes(kind))
             .with_synonyms(synonyms)
+            .with_stop_words(settings::STOP_WORDS)
+            .with_ranking_rules(settings::RANKING_RULES)
             .with_typo_tolerance(TypoToleranceSettings {
                 enabled: Some(true),
                 disable_on_attributes: None,
@@ -325,6 +327,11 @@ impl SearchEngine for MeiliEngine {
             .with_attributes_to_highlight(Selectors::Some(&highlighted))
             .with_highlight_pre_tag("<em>")
             .with_highlight_post_tag("</em>");
+        s.with_matching_strategy(match q.matching {
+            MatchingStrategy::Last => MatchingStrategies::LAST,
+            MatchingStrategy::All => MatchingStrategies::ALL,
+            MatchingStrategy::Frequency => MatchingStrategies::FREQUENCY,
+        });
         if !filter.is_empty() {
             s.with_filter(&filter);
         }

@@ -27,7 +27,8 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::{
-    Attribute, Engine, FacetDistribution, Filter, Highlight, Hit, Kind, Order, SearchQuery, Sort,
+    Attribute, Engine, FacetDistribution, Filter, Highlight, Hit, Kind, MatchingStrategy, Order,
+    SearchQuery, Sort,
 };
 
 /// Longest query text, in characters.
@@ -84,6 +85,8 @@ pub struct ProductSearch {
     pub text: String,
     pub filter: ProductFilter,
     pub sort: ProductSort,
+    /// Which records a query of several words finds.
+    pub matching: MatchingStrategy,
     pub first: i32,
     pub offset: i32,
     /// Count facets (it costs time: skip it when nobody reads them).
@@ -112,18 +115,21 @@ pub struct DealSearch {
     pub text: String,
     pub filter: DealFilter,
     pub sort: DealSort,
+    /// Which records a query of several words finds.
+    pub matching: MatchingStrategy,
     pub first: i32,
     pub offset: i32,
     pub facets: bool,
 }
 
 impl ProductSearch {
-    /// A first page of 20, by relevance, with facets.
+    /// A first page of 20, by relevance, dropping words from the end, with facets.
     pub fn new(text: impl Into<String>) -> Self {
         ProductSearch {
             text: text.into(),
             filter: ProductFilter::default(),
             sort: ProductSort::Relevance,
+            matching: MatchingStrategy::Last,
             first: 20,
             offset: 0,
             facets: true,
@@ -132,12 +138,13 @@ impl ProductSearch {
 }
 
 impl DealSearch {
-    /// A first page of 20, by relevance, with facets.
+    /// A first page of 20, by relevance, dropping words from the end, with facets.
     pub fn new(text: impl Into<String>) -> Self {
         DealSearch {
             text: text.into(),
             filter: DealFilter::default(),
             sort: DealSort::Relevance,
+            matching: MatchingStrategy::Last,
             first: 20,
             offset: 0,
             facets: true,
@@ -185,7 +192,12 @@ fn nonempty(values: &[String]) -> Option<Vec<String>> {
     (!values.is_empty()).then(|| values.to_vec())
 }
 
-fn base_query(text: &str, first: i32, offset: i32) -> Result<SearchQuery> {
+fn base_query(
+    text: &str,
+    matching: MatchingStrategy,
+    first: i32,
+    offset: i32,
+) -> Result<SearchQuery> {
     if text.chars().count() > MAX_QUERY_CHARS {
         return Err(Error::bad_input(
             "query",
@@ -205,6 +217,7 @@ fn base_query(text: &str, first: i32, offset: i32) -> Result<SearchQuery> {
         ));
     }
     let mut q = SearchQuery::new(text);
+    q.matching = matching;
     q.limit = first as usize;
     q.offset = offset as usize;
     Ok(q)
@@ -212,7 +225,7 @@ fn base_query(text: &str, first: i32, offset: i32) -> Result<SearchQuery> {
 
 /// The engine's query for a product search.
 pub fn product_query(s: &ProductSearch) -> Result<SearchQuery> {
-    let mut q = base_query(&s.text, s.first, s.offset)?;
+    let mut q = base_query(&s.text, s.matching, s.first, s.offset)?;
     let f = &s.filter;
     let mut filters = Vec::new();
     if let Some(v) = nonempty(&f.categories) {
@@ -280,7 +293,7 @@ pub fn product_query(s: &ProductSearch) -> Result<SearchQuery> {
 
 /// The engine's query for a deal search on `today` (ended deals are never shown).
 pub fn deal_query(s: &DealSearch, today: NaiveDate) -> Result<SearchQuery> {
-    let mut q = base_query(&s.text, s.first, s.offset)?;
+    let mut q = base_query(&s.text, s.matching, s.first, s.offset)?;
     let f = &s.filter;
     let day = |d: NaiveDate| epoch_days(d) as f64;
     let mut filters = vec![Filter::Range(Attribute::EndsOnDays, Some(day(today)), None)];

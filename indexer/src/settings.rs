@@ -122,6 +122,25 @@ pub const SYNONYMS: &[&[&str]] = &[
     &["mfl", "languages", "modern foreign languages"],
 ];
 
+/// Words a query can do without: left out of a query's matching (unless it holds nothing
+/// else), so "software for the office" is matched as "software office".
+pub const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with",
+];
+
+/// The order records are ranked in, as Meilisearch names its rules: how many of the query's
+/// words a record holds, then the requested sort (so a sort applies to a query's best
+/// matches), then fewer typos, closer words, a more important attribute, exact words. The
+/// embedded engine ranks by words held, then by the sort or by its relevance score.
+pub const RANKING_RULES: &[&str] = &[
+    "words",
+    "sort",
+    "typo",
+    "proximity",
+    "attribute",
+    "exactness",
+];
+
 /// Typos allowed in a query word of `len` characters: none under 5, one from 5, two from 9.
 pub fn typo_budget(len: usize) -> u8 {
     match len {

@@ -42,6 +42,7 @@ fn every_value_has_its_own_readable_label() {
         VettingDecision,
         OfferStatus,
         LoanStatus,
+        MatchingStrategy,
         ProductSort,
         DealSort,
         ReviewSort,

@@ -5,7 +5,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tantivy::collector::{Count, MultiCollector, TopDocs};
+use tantivy::collector::{Count, MultiCollector, MultiFruit, TopDocs};
 use tantivy::query::{
     AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, ConstScoreQuery, DfaWrapper,
     EnableScoring, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, Weight,
@@ -19,10 +19,10 @@ use super::schema::{FLOAT_ATTRIBUTES, facet, highlighted};
 use super::shards::Shard;
 use crate::Attribute;
 use crate::highlight::{highlight, words};
-use crate::settings::{self, SYNONYMS, typo_budget};
+use crate::settings::{self, STOP_WORDS, SYNONYMS, typo_budget};
 use crate::{
-    FacetCount, FacetDistribution, Filter, Highlight, Hit, Order, SearchError, SearchQuery,
-    SearchResult, SearchResults, Sort,
+    FacetCount, FacetDistribution, Filter, Highlight, Hit, MatchingStrategy, Order, SearchError,
+    SearchQuery, SearchResult, SearchResults, Sort,
 };
 
 /// Terms of one field accepted by a typo (or prefix) automaton built once for a query word and
@@ -129,13 +129,22 @@ impl Shard {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// Every query word (or synonym span) must match somewhere.
-    fn text_query(&self, text: &str) -> SearchResult<Option<Box<dyn Query>>> {
-        let ws = words(text);
-        if ws.is_empty() {
-            return Ok(None);
-        }
-        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    /// The query's units in the order typed: each word, or a span of words that is a synonym
+    /// phrase, as a query that matches it (or its synonyms) in any searchable field. Stop
+    /// words are left out, unless the query holds nothing else.
+    fn text_units(&self, text: &str) -> SearchResult<Vec<Box<dyn Query>>> {
+        let typed = words(text);
+        let meaningful: Vec<String> = typed
+            .iter()
+            .filter(|w| !STOP_WORDS.contains(&String::as_str(w)))
+            .cloned()
+            .collect();
+        let ws = if meaningful.is_empty() {
+            typed
+        } else {
+            meaningful
+        };
+        let mut units: Vec<Box<dyn Query>> = Vec::new();
         let mut i = 0;
         while i < ws.len() {
             // The longest synonym phrase starting here, if any.
@@ -163,16 +172,62 @@ impl Shard {
                     for other in group.iter().filter(|m| **m != member) {
                         alternatives.push((Occur::Should, self.phrase_query(other)?));
                     }
-                    must.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+                    units.push(Box::new(BooleanQuery::new(alternatives)));
                     i += n;
                 }
                 None => {
-                    must.push((Occur::Must, self.word_query(&ws[i], i + 1 == ws.len())?));
+                    units.push(self.word_query(&ws[i], i + 1 == ws.len())?);
                     i += 1;
                 }
             }
         }
-        Ok(Some(Box::new(BooleanQuery::new(must))))
+        Ok(units)
+    }
+
+    /// The levels of a text query under a matching strategy, most words first: each level
+    /// requires its units, and a record belongs to the first level it matches. `All` has one
+    /// level; `Last` drops units from the end, `Frequency` the unit found in the most records
+    /// first. Each level comes with how many units it keeps.
+    fn text_levels(
+        &self,
+        units: Vec<Box<dyn Query>>,
+        strategy: MatchingStrategy,
+        searcher: &tantivy::Searcher,
+    ) -> SearchResult<Vec<(usize, Box<dyn Query>)>> {
+        let all_of = |kept: &[&dyn Query]| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(
+                kept.iter().map(|u| (Occur::Must, u.box_clone())).collect(),
+            ))
+        };
+        let n = units.len();
+        // The order units are given up in, first dropped first.
+        let dropped: Vec<usize> = match strategy {
+            MatchingStrategy::All => {
+                let every: Vec<&dyn Query> = units.iter().map(|u| u.as_ref()).collect();
+                return Ok(vec![(n, all_of(&every))]);
+            }
+            MatchingStrategy::Last => (0..n).rev().collect(),
+            MatchingStrategy::Frequency => {
+                let mut found = Vec::with_capacity(n);
+                for (i, u) in units.iter().enumerate() {
+                    found.push((searcher.search(u.as_ref(), &Count).map_err(internal)?, i));
+                }
+                // Most frequent first; ties drop the later word first.
+                found.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+                found.into_iter().map(|(_, i)| i).collect()
+            }
+        };
+        let mut levels = Vec::with_capacity(n);
+        for gone in 0..n {
+            let kept: Vec<&dyn Query> = units
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !dropped[..gone].contains(i))
+                .map(|(_, u)| u.as_ref())
+                .collect();
+            levels.push((n - gone, all_of(&kept)));
+        }
+        Ok(levels)
     }
 
     fn facet_term_query(field: Field, value: &str) -> Box<dyn Query> {
@@ -234,24 +289,43 @@ impl Shard {
 
     pub(super) fn search(&self, q: &SearchQuery) -> SearchResult<SearchResults> {
         let started = Instant::now();
-        let text = self.text_query(&q.text)?;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(t) = text {
-            clauses.push((Occur::Must, t));
-        }
+        let searcher = self.reader.searcher();
+        let units = self.text_units(&q.text)?;
+        let unit_count = units.len();
+        let levels = if units.is_empty() {
+            vec![]
+        } else {
+            self.text_levels(units, q.matching, &searcher)?
+        };
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for f in &q.filters {
             // Filters restrict without adding to the score.
-            clauses.push((
+            filters.push((
                 Occur::Must,
                 Box::new(ConstScoreQuery::new(self.filter_query(f)?, 0.0)),
             ));
         }
-        let query: Box<dyn Query> = if clauses.is_empty() {
-            Box::new(AllQuery)
-        } else {
-            Box::new(BooleanQuery::new(clauses))
+        let with_filters = |text: Option<Box<dyn Query>>, not: Option<Box<dyn Query>>| {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                filters.iter().map(|(o, f)| (*o, f.box_clone())).collect();
+            if let Some(t) = text {
+                clauses.push((Occur::Must, t));
+            }
+            if let Some(n) = not {
+                clauses.push((Occur::MustNot, n));
+            }
+            let query: Box<dyn Query> = if clauses.is_empty() {
+                Box::new(AllQuery)
+            } else {
+                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            };
+            query
         };
-        let searcher = self.reader.searcher();
+        // Every record of the widest level is a hit: counted and faceted.
+        let query = with_filters(levels.last().map(|(_, q)| q.box_clone()), None);
 
         let mut collectors = MultiCollector::new();
         let count = collectors.add_collector(Count);
@@ -278,42 +352,39 @@ impl Shard {
                     .collect(),
             })
         });
-        let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
-        let (scored, mut fruits): (Vec<(Option<f64>, DocAddress)>, _) = match q.sort {
-            Sort::Relevance => {
-                let handle = collectors.add_collector(top.order_by_score());
-                let mut fruits = searcher.search(&query, &collectors).map_err(internal)?;
-                let hits = handle.extract(&mut fruits);
-                (
-                    hits.into_iter()
-                        .map(|(s, a)| (Some(f64::from(s)), a))
-                        .collect(),
-                    fruits,
-                )
-            }
-            Sort::By(attr, order) => {
-                if !self.fields.numeric.contains_key(&attr) {
-                    return Err(SearchError::Invalid(format!("cannot sort by `{attr}`")));
-                }
-                let o = if order == Order::Asc {
-                    TOrder::Asc
-                } else {
-                    TOrder::Desc
-                };
-                let name = format!("n_{attr}");
-                if FLOAT_ATTRIBUTES.contains(&attr) {
-                    let handle = collectors.add_collector(top.order_by_fast_field::<f64>(name, o));
-                    let mut fruits = searcher.search(&query, &collectors).map_err(internal)?;
-                    let hits = handle.extract(&mut fruits);
-                    (hits.into_iter().map(|(_, a)| (None, a)).collect(), fruits)
-                } else {
-                    let handle = collectors.add_collector(top.order_by_fast_field::<i64>(name, o));
-                    let mut fruits = searcher.search(&query, &collectors).map_err(internal)?;
-                    let hits = handle.extract(&mut fruits);
-                    (hits.into_iter().map(|(_, a)| (None, a)).collect(), fruits)
-                }
-            }
+        // With one level (one word, or every word required), its page comes from the same pass.
+        let wanted = q.offset + q.limit.max(1);
+        let single = (levels.len() <= 1)
+            .then(|| self.add_top(&mut collectors, TopDocs::with_limit(wanted), q.sort))
+            .transpose()?;
+        let mut fruits = searcher.search(&query, &collectors).map_err(internal)?;
+        // The page: each level's records in order (by relevance or by the sort), a level's
+        // records after those of every level with more words, until the page is full.
+        let mut ranked: Vec<(Option<f64>, DocAddress)> = Vec::new();
+        let buckets: Vec<(usize, Box<dyn Query>)> = if single.is_some() {
+            vec![]
+        } else {
+            levels
+                .iter()
+                .enumerate()
+                .map(|(i, (kept, level))| {
+                    let richer = (i > 0).then(|| levels[i - 1].1.box_clone());
+                    (*kept, with_filters(Some(level.box_clone()), richer))
+                })
+                .collect()
         };
+        for (kept, bucket) in buckets {
+            if ranked.len() >= wanted {
+                break;
+            }
+            let top = TopDocs::with_limit(wanted - ranked.len());
+            let found = self.top_docs(&searcher, bucket.as_ref(), top, q.sort)?;
+            ranked.extend(scaled(found, kept, unit_count));
+        }
+        if let Some(take) = single {
+            ranked = scaled(take(&mut fruits), unit_count, unit_count);
+        }
+        let scored: Vec<(Option<f64>, DocAddress)> = ranked.into_iter().skip(q.offset).collect();
         let total_hits = count.extract(&mut fruits) as u64;
         let counted = facet_handle
             .map(|h| h.extract(&mut fruits))
@@ -336,10 +407,6 @@ impl Shard {
             })
             .collect();
 
-        let max_score = scored
-            .iter()
-            .filter_map(|(s, _)| *s)
-            .fold(0.0_f64, f64::max);
         let qwords = words(&q.text);
         let mut hits = Vec::with_capacity(scored.len());
         for (score, addr) in scored {
@@ -367,7 +434,6 @@ impl Shard {
                     }
                 }
             }
-            let score = score.map(|s| if max_score > 0.0 { s / max_score } else { 0.0 });
             let record = doc
                 .get_first(self.fields.record)
                 .and_then(|v| v.as_str())
@@ -385,5 +451,82 @@ impl Shard {
             facets,
             processing_time_ms: started.elapsed().as_millis() as u64,
         })
+    }
+}
+
+/// Relevance on one scale for both engines: a record's score is the share of the query's
+/// `units` its level keeps, less a fraction for how it ranks among its level's records (the
+/// level's best scores `kept / units`; with every unit kept, 1.0). Sorted pages have none.
+fn scaled(
+    found: Vec<(Option<f64>, DocAddress)>,
+    kept: usize,
+    units: usize,
+) -> Vec<(Option<f64>, DocAddress)> {
+    let best = found.iter().filter_map(|(s, _)| *s).fold(0.0_f64, f64::max);
+    let units = units.max(1) as f64;
+    let kept = kept.max(1) as f64;
+    found
+        .into_iter()
+        .map(|(s, a)| {
+            let within = s.map(|s| if best > 0.0 { s / best } else { 0.0 });
+            (within.map(|w| (kept - 1.0 + w) / units), a)
+        })
+        .collect()
+}
+
+/// Reads a page's records (with their scores when ranked by relevance) out of a search's fruits.
+type TakeTop = Box<dyn FnOnce(&mut MultiFruit) -> Vec<(Option<f64>, DocAddress)>>;
+
+impl Shard {
+    /// Adds to `collectors` the best records by relevance or by a numeric attribute.
+    fn add_top(
+        &self,
+        collectors: &mut MultiCollector<'_>,
+        top: TopDocs,
+        sort: Sort,
+    ) -> SearchResult<TakeTop> {
+        Ok(match sort {
+            Sort::Relevance => {
+                let h = collectors.add_collector(top.order_by_score());
+                Box::new(move |f| {
+                    let hits = h.extract(f);
+                    hits.into_iter()
+                        .map(|(s, a)| (Some(f64::from(s)), a))
+                        .collect()
+                })
+            }
+            Sort::By(attr, order) => {
+                if !self.fields.numeric.contains_key(&attr) {
+                    return Err(SearchError::Invalid(format!("cannot sort by `{attr}`")));
+                }
+                let o = if order == Order::Asc {
+                    TOrder::Asc
+                } else {
+                    TOrder::Desc
+                };
+                let name = format!("n_{attr}");
+                if FLOAT_ATTRIBUTES.contains(&attr) {
+                    let h = collectors.add_collector(top.order_by_fast_field::<f64>(name, o));
+                    Box::new(move |f| h.extract(f).into_iter().map(|(_, a)| (None, a)).collect())
+                } else {
+                    let h = collectors.add_collector(top.order_by_fast_field::<i64>(name, o));
+                    Box::new(move |f| h.extract(f).into_iter().map(|(_, a)| (None, a)).collect())
+                }
+            }
+        })
+    }
+
+    /// The best records of `query`, in a search of their own.
+    fn top_docs(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        top: TopDocs,
+        sort: Sort,
+    ) -> SearchResult<Vec<(Option<f64>, DocAddress)>> {
+        let mut collectors = MultiCollector::new();
+        let take = self.add_top(&mut collectors, top, sort)?;
+        let mut fruits = searcher.search(query, &collectors).map_err(internal)?;
+        Ok(take(&mut fruits))
     }
 }

@@ -3,8 +3,8 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 use becta_domain::vocab::{
-    Badge, DealSort, EstablishmentType, HostingLocation, KeyStage, Phase, Platform, PricingModel,
-    ProductSort, RouteToMarket,
+    Badge, DealSort, EstablishmentType, HostingLocation, KeyStage, MatchingStrategy, Phase,
+    Platform, PricingModel, ProductSort, RouteToMarket,
 };
 use becta_indexer::service::{self, DealFilter, DealSearch, ProductFilter, ProductSearch};
 use chrono::NaiveDate;
@@ -94,13 +94,19 @@ impl DealSearchFilter {
     }
 }
 
+/// How a search is asked for, whatever it searches.
+pub struct Asked {
+    pub query: Option<String>,
+    pub matching: Option<MatchingStrategy>,
+    pub first: Option<i32>,
+    pub offset: Option<i32>,
+}
+
 /// A product search from the GraphQL arguments.
 pub fn product_search(
-    query: Option<String>,
+    asked: Asked,
     filter: Option<ProductSearchFilter>,
     sort: Option<ProductSort>,
-    first: Option<i32>,
-    offset: Option<i32>,
 ) -> async_graphql::Result<ProductSearch> {
     Ok(ProductSearch {
         filter: filter
@@ -108,26 +114,26 @@ pub fn product_search(
             .transpose()?
             .unwrap_or_default(),
         sort: sort.unwrap_or(ProductSort::Relevance),
-        first: first.unwrap_or(20),
-        offset: offset.unwrap_or(0),
-        ..ProductSearch::new(query.unwrap_or_default())
+        matching: asked.matching.unwrap_or(MatchingStrategy::Last),
+        first: asked.first.unwrap_or(20),
+        offset: asked.offset.unwrap_or(0),
+        ..ProductSearch::new(asked.query.unwrap_or_default())
     })
 }
 
 /// A deal search from the GraphQL arguments.
 pub fn deal_search(
-    query: Option<String>,
+    asked: Asked,
     filter: Option<DealSearchFilter>,
     sort: Option<DealSort>,
-    first: Option<i32>,
-    offset: Option<i32>,
 ) -> DealSearch {
     DealSearch {
         filter: filter.map(|f| f.into_domain()).unwrap_or_default(),
         sort: sort.unwrap_or(DealSort::Relevance),
-        first: first.unwrap_or(20),
-        offset: offset.unwrap_or(0),
-        ..DealSearch::new(query.unwrap_or_default())
+        matching: asked.matching.unwrap_or(MatchingStrategy::Last),
+        first: asked.first.unwrap_or(20),
+        offset: asked.offset.unwrap_or(0),
+        ..DealSearch::new(asked.query.unwrap_or_default())
     }
 }
 
@@ -138,6 +144,10 @@ pub struct SearchQueryRoot;
 impl SearchQueryRoot {
     /// Full-text search of vetted products: typo tolerant, with filters, facets and sorts.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each argument is one of the field's GraphQL arguments"
+    )]
     async fn search_products(
         &self,
         ctx: &Context<'_>,
@@ -147,10 +157,20 @@ impl SearchQueryRoot {
         sort: Option<ProductSort>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Hits to skip, 0 to 10000.")] offset: Option<i32>,
+        #[graphql(
+            desc = "Which records a query of several words finds (default `LAST`: every word first, then fewer words from the end)."
+        )]
+        matching_strategy: Option<MatchingStrategy>,
     ) -> async_graphql::Result<ProductSearchResults> {
         let state = ctx.data::<AppState>()?;
         let look = ctx.look_ahead();
-        let mut search = product_search(query, filter, sort, first, offset)?;
+        let asked = Asked {
+            query,
+            matching: matching_strategy,
+            first,
+            offset,
+        };
+        let mut search = product_search(asked, filter, sort)?;
         search.facets = look.field("facets").exists();
         let page = service::search_products(&state.db, &state.search, &search)
             .await
@@ -160,6 +180,10 @@ impl SearchQueryRoot {
 
     /// Full-text search of current deals: typo tolerant, with filters, facets and sorts.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each argument is one of the field's GraphQL arguments"
+    )]
     async fn search_deals(
         &self,
         ctx: &Context<'_>,
@@ -169,10 +193,20 @@ impl SearchQueryRoot {
         sort: Option<DealSort>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Hits to skip, 0 to 10000.")] offset: Option<i32>,
+        #[graphql(
+            desc = "Which records a query of several words finds (default `LAST`: every word first, then fewer words from the end)."
+        )]
+        matching_strategy: Option<MatchingStrategy>,
     ) -> async_graphql::Result<DealSearchResults> {
         let state = ctx.data::<AppState>()?;
         let look = ctx.look_ahead();
-        let mut search = deal_search(query, filter, sort, first, offset);
+        let asked = Asked {
+            query,
+            matching: matching_strategy,
+            first,
+            offset,
+        };
+        let mut search = deal_search(asked, filter, sort);
         search.facets = look.field("facets").exists();
         let page = service::search_deals(&state.db, &state.search, &search)
             .await
@@ -187,11 +221,21 @@ impl SearchQueryRoot {
         ctx: &Context<'_>,
         query: String,
         #[graphql(desc = "Hits of each kind, 1 to 100 (default 5).")] first: Option<i32>,
+        #[graphql(
+            desc = "Which records a query of several words finds (default `LAST`: every word first, then fewer words from the end)."
+        )]
+        matching_strategy: Option<MatchingStrategy>,
     ) -> async_graphql::Result<CombinedSearchResults> {
         let state = ctx.data::<AppState>()?;
         let (look, first) = (ctx.look_ahead(), first.or(Some(5)));
-        let mut products = product_search(Some(query.clone()), None, None, first, None)?;
-        let mut deals = deal_search(Some(query), None, None, first, None);
+        let asked = || Asked {
+            query: Some(query.clone()),
+            matching: matching_strategy,
+            first,
+            offset: None,
+        };
+        let mut products = product_search(asked(), None, None)?;
+        let mut deals = deal_search(asked(), None, None);
         products.facets = look.field("products").field("facets").exists();
         deals.facets = look.field("deals").field("facets").exists();
         let (p, d) = service::search_both(&state.db, &state.search, &products, &deals)

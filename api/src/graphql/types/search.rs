@@ -38,7 +38,9 @@ pub struct Facet {
 #[derive(SimpleObject)]
 pub struct ProductHit {
     pub product: LoadedProduct,
-    /// Relevance within this search, 0 to 1; null when sorted by an attribute.
+    /// Relevance, 0 to 1: the share of the query's words the hit's level holds, less a
+    /// fraction for its rank within that level (1 for the best record holding every word);
+    /// null when sorted by an attribute.
     pub score: Option<f64>,
     pub highlights: PlainList<Highlight>,
 }
@@ -46,7 +48,9 @@ pub struct ProductHit {
 #[derive(SimpleObject)]
 pub struct DealHit {
     pub deal: Deal,
-    /// Relevance within this search, 0 to 1; null when sorted by an attribute.
+    /// Relevance, 0 to 1: the share of the query's words the hit's level holds, less a
+    /// fraction for its rank within that level (1 for the best record holding every word);
+    /// null when sorted by an attribute.
     pub score: Option<f64>,
     pub highlights: PlainList<Highlight>,
 }
