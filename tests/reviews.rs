@@ -1,6 +1,6 @@
 //! Reviews through the API: verified use, aggregates (and their effect on search), editing
 //! with history, moderation, supplier replies, helpful votes, and aggregates under concurrent
-//! reviews.
+//! reviews. The moderation queue has its own file, `reviews/moderation.rs`.
 
 use anyhow::{Context, Result};
 use becta_domain::catalogue::organisations::{self, NewOrganisation};
@@ -11,6 +11,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::common::{TestApp, error_codes, fixture, spawn_app};
+
+mod moderation;
 
 const REVIEW: &str =
     "id version rating verifiedUse published phase helpfulCount supplierReply edited title";

@@ -360,6 +360,40 @@ code_enum! {
 }
 
 code_enum! {
+    /// Whether a review's flags still wait for a moderator.
+    FlagStatus {
+        /// No moderator has decided on them yet.
+        Open = "open" => "Open",
+        /// A moderator hid or restored the review, or dismissed the flags.
+        Resolved = "resolved" => "Resolved",
+    }
+}
+
+code_enum! {
+    /// What a moderator decided about a review.
+    ModerationAction {
+        /// The review was hidden from the product's page and figures.
+        Hide = "hide" => "Hidden",
+        /// A hidden review was published again.
+        Restore = "restore" => "Restored",
+        /// The flags were dismissed; the review stays as it was.
+        Dismiss = "dismiss" => "Flags dismissed",
+    }
+}
+
+code_enum! {
+    /// The order of the moderation queue.
+    FlaggedReviewOrder {
+        /// Most flags first, then the longest waiting.
+        MostFlags = "most_flags" => "Most flags",
+        /// Earliest first flag first.
+        OldestFirst = "oldest_first" => "Oldest first",
+        /// The latest decisions first (resolved flags only).
+        RecentlyResolved = "recently_resolved" => "Recently resolved",
+    }
+}
+
+code_enum! {
     /// Where a buying-advice case stands.
     AdviceStatus {
         New = "new" => "New",

@@ -29,6 +29,7 @@ pub mod provider;
 pub mod review;
 pub mod review_flag;
 pub mod review_helpful_vote;
+pub mod review_moderation;
 pub mod review_revision;
 pub mod search_outbox;
 pub mod shortlist;

@@ -1,4 +1,5 @@
-//! `review_flags` table: a signed-in user's report of a review, one per user per review.
+//! `review_flags` table: a signed-in user's report of a review. A flag is open until a
+//! moderator's decision (`review_moderations`) resolves it; one open flag per user per review.
 
 use sea_orm::entity::prelude::*;
 
@@ -11,6 +12,8 @@ pub struct Model {
     pub flagged_by: Uuid,
     pub reason: String,
     pub created_at: DateTimeUtc,
+    /// The decision that resolved it; none while it is open.
+    pub moderation_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

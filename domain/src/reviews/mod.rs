@@ -6,8 +6,9 @@
 //!   each edit keeps the previous text as a revision.
 //! - A review carries the **verified use** badge when the school has had a trial loan of the
 //!   product (granted at some point) or a purchase of it.
-//! - Reviews publish at once. Anyone signed in may flag one; admins hide or restore with a
-//!   reason; the product's supplier may post one public reply.
+//! - Reviews publish at once. Anyone signed in may flag one; admins work the flags from a queue
+//!   and hide, restore, or dismiss the flags, always with a reason (see `moderation`); the
+//!   product's supplier may post one public reply.
 //! - `product_ratings` changes in the same transaction as the review, by increments, so
 //!   concurrent reviews on PostgreSQL cannot lose an update; only published reviews count.
 //!   The product is queued for search, whose documents carry the average and count.
@@ -15,18 +16,22 @@
 mod aggregates;
 mod moderation;
 mod pages;
+mod queue;
 mod responses;
 mod school_reviews;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::entity::review;
-use crate::{Error, Result};
+use crate::{Error, Result, db};
 
 pub use aggregates::summary;
-pub use moderation::{flag, moderate};
+pub use moderation::{dismiss_flags, flag, moderate};
 pub use pages::{ReviewPageArgs, list_for_products, revisions_of};
+pub use queue::{FlagFilter, FlaggedReview, ReasonCount, count_flagged, flagged};
 pub use responses::{mark_helpful, reply};
 pub use school_reviews::{ReviewInput, create, history, may_read_history, mine, update};
 
@@ -59,4 +64,14 @@ async fn find(tx: &impl ConnectionTrait, id: Uuid) -> Result<review::Model> {
         .one(tx)
         .await?
         .ok_or(Error::not_found("review"))
+}
+
+/// The review, locked for the rest of the transaction (`FOR UPDATE` on PostgreSQL; SQLite's
+/// writers are serialised anyway). Flags and moderators' decisions take it first.
+async fn lock(tx: &impl ConnectionTrait, id: Uuid) -> Result<review::Model> {
+    let mut q = review::Entity::find_by_id(id);
+    if db::is_postgres(tx) {
+        q = q.lock_exclusive();
+    }
+    q.one(tx).await?.ok_or(Error::not_found("review"))
 }

@@ -1,13 +1,13 @@
-//! Reviews: schools write and edit them, anyone signed in flags or votes, admins moderate,
-//! suppliers reply.
+//! Reviews: schools write and edit them, anyone signed in flags or votes, admins moderate
+//! (hide, restore, dismiss flags), suppliers reply.
 
 use async_graphql::{Context, ID, Object};
 use becta_domain::reviews::{self, ReviewInput};
 
 use crate::graphql::auth::actor;
 use crate::graphql::error::GqlResult;
-use crate::graphql::types::Review;
 use crate::graphql::types::ids::parse_id;
+use crate::graphql::types::{FlaggedReview, Review};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -49,12 +49,13 @@ impl ReviewMutation {
             .map(Review)
     }
 
-    /// Reports a review to the moderators, with a reason (anyone signed in, once).
+    /// Reports a published review to the moderators, with a reason (anyone signed in; once
+    /// until the moderators decide on it, after which a new flag reopens it in their queue).
     async fn flag_review(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        reason: String,
+        #[graphql(desc = "The review.")] id: ID,
+        #[graphql(desc = "What is wrong with it, 3 to 1,000 characters.")] reason: String,
     ) -> async_graphql::Result<Review> {
         let a = actor(ctx)?;
         let db = &ctx.data::<AppState>()?.db;
@@ -62,13 +63,14 @@ impl ReviewMutation {
         reviews::flag(db, a, id, reason).await.gql().map(Review)
     }
 
-    /// Hides a review from the product's page and its figures (ADMIN).
+    /// Hides a review from the product's page and its figures (ADMIN). Its open flags are
+    /// resolved by this decision, which the moderation queue keeps with who, when and why.
     async fn hide_review(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        reason: String,
+        #[graphql(desc = "The review.")] id: ID,
+        #[graphql(desc = "The review's `version` as you read it.")] version: i32,
+        #[graphql(desc = "Why, 3 to 1,000 characters.")] reason: String,
     ) -> async_graphql::Result<Review> {
         let a = actor(ctx)?;
         let db = &ctx.data::<AppState>()?.db;
@@ -79,13 +81,14 @@ impl ReviewMutation {
             .map(Review)
     }
 
-    /// Restores a hidden review (ADMIN).
+    /// Restores a hidden review (ADMIN). Any open flags are resolved by this decision, which
+    /// the moderation queue keeps with who, when and why.
     async fn restore_review(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        reason: String,
+        #[graphql(desc = "The review.")] id: ID,
+        #[graphql(desc = "The review's `version` as you read it.")] version: i32,
+        #[graphql(desc = "Why, 3 to 1,000 characters.")] reason: String,
     ) -> async_graphql::Result<Review> {
         let a = actor(ctx)?;
         let db = &ctx.data::<AppState>()?.db;
@@ -94,6 +97,27 @@ impl ReviewMutation {
             .await
             .gql()
             .map(Review)
+    }
+
+    /// Dismisses a review's open flags (ADMIN): the review stays as it is, and the flags
+    /// leave the open queue, resolved with who, when and why. A new flag reopens it.
+    /// `CONFLICT` when the flags were resolved already, the review has changed, or more flags
+    /// have come in than `flagCount`.
+    async fn dismiss_review_flags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The review.")] id: ID,
+        #[graphql(desc = "The review's `version` as you read it.")] version: i32,
+        #[graphql(desc = "The queue entry's `flagCount` as you read it.")] flag_count: i32,
+        #[graphql(desc = "Why, 3 to 1,000 characters.")] reason: String,
+    ) -> async_graphql::Result<FlaggedReview> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        let id = parse_id("id", &id)?;
+        reviews::dismiss_flags(db, a, id, version, flag_count, reason)
+            .await
+            .gql()
+            .map(FlaggedReview)
     }
 
     /// The product's supplier replies publicly, once per review (SUPPLIER).

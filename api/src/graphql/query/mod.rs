@@ -6,6 +6,7 @@ mod catalogue;
 mod compare;
 mod lending;
 mod orders;
+mod reviews;
 pub mod search;
 mod shortlists;
 
@@ -15,6 +16,7 @@ pub use catalogue::CatalogueQuery;
 pub use compare::CompareQuery;
 pub use lending::LendingQuery;
 pub use orders::OrderQuery;
+pub use reviews::ReviewQuery;
 pub use search::SearchQueryRoot;
 pub use shortlists::ShortlistQuery;
 
@@ -28,4 +30,5 @@ pub struct Query(
     CompareQuery,
     ShortlistQuery,
     OrderQuery,
+    ReviewQuery,
 );

@@ -6,8 +6,12 @@ use becta_domain::catalogue::{deals, products};
 use becta_domain::entity::{deal, product};
 use becta_domain::listings;
 use becta_domain::pagination::Page;
+use becta_domain::reviews;
 
-use super::{AdviceRequest, AuditEvent, Deal, Listing, Loan, Notification, Product, TrialOffer};
+use super::{
+    AdviceRequest, AuditEvent, Deal, FlaggedReview, Listing, Loan, Notification, Product,
+    TrialOffer,
+};
 use crate::graphql::error::GqlResult;
 use crate::graphql::prefetch;
 use crate::state::AppState;
@@ -32,7 +36,8 @@ pub struct PageInfo {
     concrete(name = "LoanEdge", params(Loan)),
     concrete(name = "TrialOfferEdge", params(TrialOffer)),
     concrete(name = "NotificationEdge", params(Notification)),
-    concrete(name = "AdviceRequestEdge", params(AdviceRequest))
+    concrete(name = "AdviceRequestEdge", params(AdviceRequest)),
+    concrete(name = "FlaggedReviewEdge", params(FlaggedReview))
 )]
 pub struct Edge<T: OutputType> {
     /// Pass as `after` to get the rows after this one.
@@ -44,6 +49,8 @@ pub struct Edge<T: OutputType> {
 pub enum Counted {
     Products(products::ProductFilter),
     Deals(deals::DealFilter),
+    /// The moderation queue's entries.
+    FlaggedReviews(reviews::FlagFilter),
     /// Counted when the page was loaded.
     Known(u64),
     /// The connection has no `totalCount`.
@@ -100,6 +107,16 @@ impl Connection<Listing> {
     }
 }
 
+impl Connection<FlaggedReview> {
+    /// A page of the moderation queue; `totalCount` counts the entries `filter` matches.
+    pub fn flagged_reviews(
+        page: Page<reviews::FlaggedReview>,
+        filter: reviews::FlagFilter,
+    ) -> Self {
+        Connection::new(page, Counted::FlaggedReviews(filter), FlaggedReview)
+    }
+}
+
 impl<T: OutputType> Connection<T> {
     /// A page of rows as nodes, with no `totalCount`.
     pub fn plain<R>(page: Page<R>, node: impl FnMut(R) -> T) -> Self {
@@ -135,6 +152,7 @@ impl<T: OutputType> Connection<T> {
         match &self.counted {
             Counted::Products(f) => products::count(db, f).await.gql(),
             Counted::Deals(f) => deals::count(db, f).await.gql(),
+            Counted::FlaggedReviews(f) => reviews::count_flagged(db, f).await.gql(),
             Counted::Known(n) => Ok(*n),
             Counted::Nothing => Ok(0),
         }
@@ -166,6 +184,21 @@ impl Connection<Deal> {
         &self.page_info
     }
     /// How many deals match the filter, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        self.count(ctx).await
+    }
+}
+
+/// A page of the moderation queue.
+#[Object(name = "FlaggedReviewConnection")]
+impl Connection<FlaggedReview> {
+    async fn edges(&self) -> &[Edge<FlaggedReview>] {
+        &self.edges
+    }
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+    /// How many entries match the filter, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         self.count(ctx).await
     }

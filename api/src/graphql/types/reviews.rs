@@ -18,7 +18,7 @@ impl Review {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// Pass to `updateReview`, `hideReview` or `restoreReview`.
+    /// Pass to `updateReview`, `hideReview`, `restoreReview` or `dismissReviewFlags`.
     async fn version(&self) -> i32 {
         self.0.version
     }
