@@ -2,12 +2,15 @@
 //! `totalCount` runs its count query only when asked for.
 
 use async_graphql::{Context, Object, OutputType, SimpleObject};
+use becta_domain::advice::AdviserRecord;
 use becta_domain::catalogue::{deals, products};
-use becta_domain::entity::{deal, product};
+use becta_domain::entity::{advice_request, deal, product};
 use becta_domain::listings;
 use becta_domain::pagination::Page;
 
-use super::{AdviceRequest, AuditEvent, Deal, Listing, Loan, Notification, Product, TrialOffer};
+use super::{
+    AdviceRequest, Adviser, AuditEvent, Deal, Listing, Loan, Notification, Product, TrialOffer,
+};
 use crate::graphql::error::GqlResult;
 use crate::graphql::prefetch;
 use crate::state::AppState;
@@ -32,7 +35,8 @@ pub struct PageInfo {
     concrete(name = "LoanEdge", params(Loan)),
     concrete(name = "TrialOfferEdge", params(TrialOffer)),
     concrete(name = "NotificationEdge", params(Notification)),
-    concrete(name = "AdviceRequestEdge", params(AdviceRequest))
+    concrete(name = "AdviceRequestEdge", params(AdviceRequest)),
+    concrete(name = "AdviserEdge", params(Adviser))
 )]
 pub struct Edge<T: OutputType> {
     /// Pass as `after` to get the rows after this one.
@@ -79,6 +83,38 @@ impl Connection<Deal> {
         let rows: Vec<deal::Model> = page.items.iter().map(|(_, r)| r.clone()).collect();
         prefetch::deals(ctx, ctx.look_ahead().field("edges").field("node"), &rows).await?;
         Ok(Connection::new(page, counted, Deal))
+    }
+}
+
+impl Connection<AdviceRequest> {
+    /// A page of cases, with the assignees and suggestions the query selects prefetched.
+    pub async fn advice_requests(
+        ctx: &Context<'_>,
+        page: Page<advice_request::Model>,
+    ) -> async_graphql::Result<Self> {
+        let rows: Vec<advice_request::Model> = page.items.iter().map(|(_, r)| r.clone()).collect();
+        prefetch::advice_requests(ctx, ctx.look_ahead().field("edges").field("node"), &rows)
+            .await?;
+        Ok(Connection::new(page, Counted::Nothing, AdviceRequest))
+    }
+}
+
+impl Connection<Adviser> {
+    /// A page of the adviser directory, with the specialisms and caseloads the query selects
+    /// prefetched.
+    pub async fn advisers(
+        ctx: &Context<'_>,
+        page: Page<AdviserRecord>,
+    ) -> async_graphql::Result<Self> {
+        let ids = page.items.iter().map(|(_, r)| r.id());
+        prefetch::advisers(
+            ctx,
+            &ctx.look_ahead().field("edges").field("node"),
+            ids,
+            true,
+        )
+        .await?;
+        Ok(Connection::new(page, Counted::Nothing, Adviser::new))
     }
 }
 
@@ -208,4 +244,9 @@ plain_connection!(
     AdviceRequest,
     "AdviceRequestConnection",
     "A page of advice cases."
+);
+plain_connection!(
+    Adviser,
+    "AdviserConnection",
+    "A page of the adviser directory, by name."
 );
