@@ -10,9 +10,11 @@ use chrono::{Duration, Utc};
 use sea_orm::{ActiveValue, EntityTrait, Set};
 use serde_json::{Value, json};
 
+use crate::advisers::{add_adviser, token_of};
 use crate::common::{TestApp, error_codes, fixture, spawn_app};
 
-const CASE: &str = "id reference status outcome version overdue assigneeId firstRespondedAt \
+const CASE: &str = "id reference status outcome version overdue assigneeId assignee { name } \
+    firstRespondedAt \
     messages { body internal } history { kind } \
     recommendations { rationale deal { title } product { name } }";
 
@@ -69,7 +71,15 @@ async fn an_adviser_takes_a_request_from_new_to_closed_with_a_recommendation_the
     let app = spawn_app().await?;
     let f = fixture::load(&app.db).await?;
     let school = app.token(Role::SchoolBuyer, Some(&fixture::SCHOOL_URN.to_string()));
-    let adviser = app.token(Role::Adviser, None);
+    let admin = app.token(Role::Admin, None);
+    let directory_entry = add_adviser(
+        &app,
+        &admin,
+        json!({ "name": "Rosa Quinn", "email": "rosa.quinn@advice.example.org",
+                "categories": ["devices"], "regions": ["LONDON"], "capacity": 20 }),
+    )
+    .await?;
+    let adviser = token_of(&app, &directory_entry)?;
     let year = Utc::now().format("%Y").to_string();
 
     let case = case_step(
@@ -124,7 +134,8 @@ async fn an_adviser_takes_a_request_from_new_to_closed_with_a_recommendation_the
         json!({ "id": id, "v": case["version"] }),
     )
     .await?;
-    assert!(c["assigneeId"].is_string());
+    assert_eq!(c["assigneeId"], directory_entry["id"]);
+    assert_eq!(c["assignee"]["name"], "Rosa Quinn");
     let bad = app
         .gql_as(
             &adviser,
@@ -294,7 +305,6 @@ async fn an_adviser_takes_a_request_from_new_to_closed_with_a_recommendation_the
     assert_eq!(w["outcome"], "withdrawn");
 
     // Every action is in the audit log.
-    let admin = app.token(Role::Admin, None);
     let audit = app
         .data_as(&admin, "query($id: ID!) { auditEvents(filter: { entityId: $id }, first: 50) { edges { node { action } } } }", json!({ "id": id }))
         .await?;

@@ -2,6 +2,8 @@
 //! on PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod advice;
+mod advisers;
+mod assignment;
 mod auth;
 mod catalogue;
 mod common;

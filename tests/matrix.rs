@@ -156,6 +156,16 @@ fn cases() -> Vec<Case> {
             expect: [U, F, F, F, F, OK],
         },
         Case {
+            name: "createAdviser",
+            target: Target::Nothing,
+            query: "mutation($input: AdviserInput!) { createAdviser(input: $input) { id } }".into(),
+            extra: |_| {
+                json!({ "input": { "name": "Matrix Adviser", "email": "matrix@advice.example.org",
+                                   "categories": ["devices"], "regions": ["LONDON"], "capacity": 5 } })
+            },
+            expect: [U, F, F, F, F, OK],
+        },
+        Case {
             name: "expireDeal",
             target: Target::Deal,
             query: format!(

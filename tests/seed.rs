@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use anyhow::Result;
 use becta_domain::entity::{deal, organisation, product};
 use becta_domain::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common::{spawn_app, spawn_seeded_app};
 
@@ -81,6 +81,41 @@ async fn the_sample_catalogue_is_large_realistic_and_marked_as_sample() -> Resul
             .iter()
             .all(|d| d.is_sample)
     );
+    let admin = app.token(becta_domain::vocab::Role::Admin, None);
+    let advisers = app
+        .data_as(
+            &admin,
+            "{ advisers { edges { node { name email isSample active categories { slug } regions } } } }",
+            json!({}),
+        )
+        .await?;
+    let advisers = advisers["advisers"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(advisers.len() >= 5, "{advisers:?}");
+    for a in &advisers {
+        let a = &a["node"];
+        assert_eq!(
+            (&a["isSample"], &a["active"]),
+            (&json!(true), &json!(true)),
+            "{a}"
+        );
+        assert!(
+            a["email"].as_str().is_some_and(|e| e.ends_with(".example")),
+            "{a}"
+        );
+        assert!(
+            a["categories"].as_array().is_some_and(|c| !c.is_empty()),
+            "{a}"
+        );
+    }
+    let regions: HashSet<&str> = advisers
+        .iter()
+        .flat_map(|a| a["node"]["regions"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(regions.len(), 9, "every region has an adviser: {regions:?}");
     Ok(())
 }
 

@@ -3,17 +3,19 @@
 //! Policy: the api crate verifies tokens and builds an [`Actor`]; services take one for every
 //! write and decide from it alone. A user row is written (or refreshed from the token) in the
 //! first statement of each write transaction, so tokens from an external identity provider
-//! need no sign-up step.
+//! need no sign-up step. An adviser in the directory (`advice::advisers`) is a user row that
+//! an admin wrote first: a token whose subject is that row's id acts as that adviser, and
+//! never renames them.
 
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, Set,
 };
 use uuid::Uuid;
 
-use crate::entity::{organisation, user};
+use crate::entity::{adviser, organisation, user};
 use crate::vocab::{OrgKind, Role};
 use crate::{Error, Result, db};
 
@@ -119,6 +121,8 @@ pub async fn resolve_organisation(
 }
 
 /// Starts a write transaction on behalf of `actor`, recording (or refreshing) their user row.
+/// The row of an adviser in the directory is the directory's: their name, email and role are
+/// what admins set there, and signing in changes none of them.
 pub async fn begin(db: &DatabaseConnection, actor: &Actor) -> Result<DatabaseTransaction> {
     let tx = db::begin_write(db).await?;
     // The token's email is shown by `me` but not stored: `users.email` is unique, and an email
@@ -143,6 +147,19 @@ pub async fn begin(db: &DatabaseConnection, actor: &Actor) -> Result<DatabaseTra
                 user::Column::OrganisationId,
                 user::Column::DisplayName,
             ])
+            .action_and_where(
+                Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(adviser::Entity)
+                        .and_where(
+                            Expr::col((adviser::Entity, adviser::Column::UserId))
+                                .equals((user::Entity, user::Column::Id)),
+                        )
+                        .to_owned(),
+                )
+                .not(),
+            )
             .to_owned(),
     )
     .exec_without_returning(&tx)

@@ -27,6 +27,10 @@ pub enum Error {
     /// The write conflicts with the current state (stale version, duplicate, invalid transition).
     #[error("{0}")]
     Conflict(String),
+    /// A conflict caused by one input field's value (a duplicate email, an adviser at
+    /// capacity): `CONFLICT`, naming the field like bad input does.
+    #[error("{message}")]
+    ConflictOn { field: String, message: String },
     /// The database (or another dependency) cannot be reached right now.
     #[error("the service is temporarily unavailable, please retry")]
     Unavailable(String),
@@ -49,6 +53,21 @@ impl Error {
         }
     }
 
+    pub fn conflict_on(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::ConflictOn {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The input field the error concerns, if it names one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::BadInput { field, .. } | Error::ConflictOn { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     pub fn not_found(entity: &'static str) -> Self {
         Error::NotFound { entity }
     }
@@ -60,7 +79,7 @@ impl Error {
             Error::NotFound { .. } => Code::NotFound,
             Error::Unauthenticated(_) => Code::Unauthenticated,
             Error::Forbidden(_) => Code::Forbidden,
-            Error::Conflict(_) => Code::Conflict,
+            Error::Conflict(_) | Error::ConflictOn { .. } => Code::Conflict,
             Error::Unavailable(_) => Code::Unavailable,
             Error::PaymentsDisabled => Code::PaymentsDisabled,
             Error::BadSignature(_) => Code::BadSignature,

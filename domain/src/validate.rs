@@ -59,6 +59,40 @@ pub fn code(field: &str, value: &str) -> Result<()> {
     }
 }
 
+/// An email address as people write one (`name@school.example.org`), at most 254 characters,
+/// returned trimmed and lower-cased. Addresses under `.invalid` are refused: the service
+/// writes those itself for users whose token gave no address it stores.
+pub fn email(field: &str, value: &str) -> Result<String> {
+    let value = value.trim().to_lowercase();
+    let ok = value.len() <= 254
+        && value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && local.len() <= 64
+                && !local.starts_with('.')
+                && !local.ends_with('.')
+                && domain.contains('.')
+                && !domain.ends_with(".invalid")
+                && domain.split('.').all(|label| {
+                    !label.is_empty()
+                        && !label.starts_with('-')
+                        && !label.ends_with('-')
+                        && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                })
+        })
+        && value
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"()<>[]\\,;:\"".contains(c))
+        && value.matches('@').count() == 1;
+    if ok {
+        Ok(value)
+    } else {
+        Err(Error::bad_input(
+            field,
+            format!("`{field}` must be an email address, e.g. name@school.example.org"),
+        ))
+    }
+}
+
 /// 8 digits, or a two-letter prefix (SC, NI, OC, ...) and 6 digits.
 pub fn is_companies_house_number(value: &str) -> bool {
     let b = value.as_bytes();
@@ -83,6 +117,30 @@ mod tests {
         ] {
             assert!(url("u", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn emails_are_trimmed_lower_cased_and_checked() -> Result<()> {
+        assert_eq!(
+            email("email", " Priya.Shah@Advice.Example.org ")?,
+            "priya.shah@advice.example.org"
+        );
+        for bad in [
+            "",
+            "priya",
+            "priya@",
+            "@example.org",
+            "priya@example",
+            "priya shah@example.org",
+            "priya@@example.org",
+            "priya@exa_mple.org",
+            "priya@example..org",
+            "a@b.invalid",
+            "<priya@example.org>",
+        ] {
+            assert!(email("email", bad).is_err(), "{bad}");
+        }
+        Ok(())
     }
 
     #[test]

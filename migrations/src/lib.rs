@@ -13,6 +13,7 @@ mod m20261123_000003_advice_cases;
 mod m20261123_000004_shortlists;
 mod m20261123_000005_orders;
 mod m20261123_000006_visibility_index;
+mod m20261123_000007_advisers;
 mod m20261123_000007_flag_resolutions;
 mod m20261129_000007_order_provider_claim;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_orders::Migration),
             Box::new(m20261123_000006_visibility_index::Migration),
             Box::new(m20261123_000007_flag_resolutions::Migration),
+            Box::new(m20261123_000007_advisers::Migration),
             Box::new(m20261129_000007_order_provider_claim::Migration),
         ]
     }

@@ -1,16 +1,17 @@
 //! The sample dataset of BECTA 2.0 and its generator, written through the domain services.
 //!
 //! Every record is marked `is_sample`. `load_sample` fills an empty database with a realistic
-//! catalogue (deals with lots, suppliers, vetted products, schools and trusts) in one
-//! transaction; `load_if_empty` runs it only on a database without a catalogue and says what
-//! it did; `generate_products` adds N products, deterministic from a seed number, for
-//! benchmarks.
+//! catalogue (deals with lots, suppliers, vetted products, schools and trusts) and an adviser
+//! directory in one transaction; `load_if_empty` runs it only on a database without a
+//! catalogue and says what it did; `generate_products` adds N products, deterministic from a
+//! seed number, for benchmarks.
 
 pub mod dataset;
 
 use std::collections::HashMap;
 use std::fmt;
 
+use becta_domain::advice::{AdviserProfile, advisers};
 use becta_domain::catalogue::deals::{NewDeal, NewLot};
 use becta_domain::catalogue::organisations::{self, NewOrganisation};
 use becta_domain::catalogue::products::{NewProduct, ProductContent};
@@ -35,19 +36,21 @@ pub struct SeedReport {
     pub suppliers: usize,
     pub deals: usize,
     pub products: usize,
+    pub advisers: usize,
 }
 
 impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} deals from {} providers, {} products from {} suppliers, {} schools and {} trusts, {} categories",
+            "{} deals from {} providers, {} products from {} suppliers, {} schools and {} trusts, {} advisers, {} categories",
             self.deals,
             self.providers,
             self.products,
             self.suppliers,
             self.schools,
             self.trusts,
+            self.advisers,
             self.categories
         )
     }
@@ -146,6 +149,18 @@ pub async fn load_sample(conn: &DatabaseConnection) -> Result<SeedReport> {
     for (i, c) in dataset::categories::categories().iter().enumerate() {
         organisations::insert_category(&tx, c.slug, c.scope, c.name, i as i32).await?;
         report.categories += 1;
+    }
+
+    for a in dataset::advisers::advisers() {
+        let profile = AdviserProfile {
+            name: a.name.into(),
+            email: a.email.into(),
+            categories: a.categories.iter().map(|c| (*c).to_owned()).collect(),
+            regions: codes(Region::from_code, "region", &a.regions)?,
+            capacity: a.capacity,
+        };
+        advisers::insert(&tx, Uuid::now_v7(), profile, true).await?;
+        report.advisers += 1;
     }
 
     let mut provider_ids = HashMap::new();

@@ -6,7 +6,8 @@
 use async_graphql::{ErrorExtensions, Response};
 use becta_domain::{Code, Error};
 
-/// Converts a domain error into a GraphQL error with its code (and field, for bad input).
+/// Converts a domain error into a GraphQL error with its code (and the field it names, for bad
+/// input and conflicts on a field).
 pub fn to_gql(err: Error) -> async_graphql::Error {
     match &err {
         Error::Internal(detail) | Error::Unavailable(detail) => {
@@ -15,10 +16,7 @@ pub fn to_gql(err: Error) -> async_graphql::Error {
         _ => {}
     }
     let code = err.code();
-    let field = match &err {
-        Error::BadInput { field, .. } => Some(field.clone()),
-        _ => None,
-    };
+    let field = err.field().map(str::to_owned);
     async_graphql::Error::new(err.to_string()).extend_with(|_, e| {
         e.set("code", code.as_str());
         if let Some(f) = &field {

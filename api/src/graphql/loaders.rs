@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use becta_domain::actor;
+use becta_domain::advice::{self, advisers};
 use becta_domain::catalogue::products::ProductFacets;
 use becta_domain::catalogue::suppliers::{self, CountedPage};
 use becta_domain::catalogue::{deals, organisations, products};
@@ -62,6 +63,22 @@ key!(
 key!(
     /// The earlier versions of a review.
     ReviewRevisions
+);
+key!(
+    /// An adviser (a case's assignee) by user id, with their directory profile.
+    AdviserId
+);
+key!(
+    /// The categories and regions an adviser specialises in.
+    AdviserSpecialisms
+);
+key!(
+    /// How many open cases an adviser has.
+    AdviserCaseload
+);
+key!(
+    /// The advisers suggested for a case, best first.
+    CaseSuggestions
 );
 key!(DealCategories);
 key!(DealEligibility);
@@ -122,6 +139,10 @@ loader!(ProductFacetsOf => ProductFacets, |db, ids| products::facets_of(db, &ids
 loader!(ProductRatingOf => Option<product_rating::Model>, |db, ids| products::ratings_of(db, &ids));
 loader!(ProductTrialOffers => Vec<trial_offer::Model>, |db, ids| products::open_trial_offers_of(db, &ids));
 loader!(ReviewRevisions => Vec<review_revision::Model>, |db, ids| reviews::revisions_of(db, &ids));
+loader!(AdviserId => advisers::AdviserRecord, rekey_found, |db, ids| advisers::by_ids(db, &ids));
+loader!(AdviserSpecialisms => advisers::Specialisms, |db, ids| advisers::specialisms_of(db, &ids));
+loader!(AdviserCaseload => u64, |db, ids| advisers::open_caseloads(db, &ids));
+loader!(CaseSuggestions => Vec<advice::Suggestion>, |db, ids| advice::suggestions::for_cases(db, &ids));
 loader!(DealCategories => Vec<category::Model>, |db, ids| deals::categories_of(db, &ids));
 loader!(DealEligibility => deals::Eligibility, |db, ids| deals::eligibility_of(db, &ids));
 loader!(DealLots => Vec<lot::Model>, |db, ids| deals::lots_of(db, &ids));

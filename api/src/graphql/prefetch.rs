@@ -10,12 +10,13 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, InputType, Lookahead, Name, Value};
-use becta_domain::entity::{deal, product};
+use becta_domain::entity::{advice_request, deal, product};
 use becta_domain::pagination::PageArgs;
 use becta_domain::reviews::ReviewPageArgs;
 use becta_domain::vocab::{Phase, ReviewSort};
 
 use super::loaders::*;
+use super::types::advisers::is_staff;
 use uuid::Uuid;
 
 type Loaded<K> = Result<HashMap<K, <DbLoader as Loader<K>>::Value>, Arc<async_graphql::Error>>;
@@ -298,4 +299,73 @@ pub async fn deals(
         .map_err(unarc)?;
     let supplier_ids: Vec<Uuid> = on_lots.values().flatten().map(|s| s.id).collect();
     offerings(ctx, &suppliers, supplier_ids.into_iter()).await
+}
+
+/// `node` is where a case's fields are selected: its assignee (one query for the page) and,
+/// for advisers and admins, its suggested advisers (a fixed number for the page), each with
+/// the adviser fields selected under them.
+pub async fn advice_requests(
+    ctx: &Context<'_>,
+    node: Lookahead<'_>,
+    rows: &[advice_request::Model],
+) -> async_graphql::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let loader = ctx.data::<RequestLoader>()?;
+    let staff = is_staff(ctx);
+    let (assignee, suggested) = (node.field("assignee"), node.field("suggestedAdvisers"));
+    let (assignees, suggestions) = tokio::join!(
+        load_if(
+            loader,
+            assignee.exists(),
+            rows.iter().filter_map(|r| r.assignee_id).map(AdviserId)
+        ),
+        load_if(
+            loader,
+            staff && suggested.exists(),
+            rows.iter().map(|r| CaseSuggestions(r.id))
+        ),
+    );
+    let assignees = assignees.map_err(unarc)?;
+    let suggestions = suggestions.map_err(unarc)?;
+    advisers(ctx, &assignee, assignees.keys().map(|k| k.0), true).await?;
+    let suggested_ids: Vec<Uuid> = suggestions
+        .values()
+        .flatten()
+        .map(|s| s.adviser.id())
+        .collect();
+    // A suggestion carries its adviser's caseload.
+    let adviser = suggested.field("adviser");
+    advisers(ctx, &adviser, suggested_ids.into_iter(), false).await
+}
+
+/// `node` is where an adviser's fields are selected: their specialisms and (unless known
+/// already) caseloads, for every adviser at once (advisers and admins only see them).
+pub async fn advisers(
+    ctx: &Context<'_>,
+    node: &Lookahead<'_>,
+    ids: impl Iterator<Item = Uuid> + Clone,
+    caseloads: bool,
+) -> async_graphql::Result<()> {
+    if !is_staff(ctx) || !node.exists() {
+        return Ok(());
+    }
+    let loader = ctx.data::<RequestLoader>()?;
+    let wants_specialisms = node.field("categories").exists() || node.field("regions").exists();
+    let (specialisms, caseloads) = tokio::join!(
+        load_if(
+            loader,
+            wants_specialisms,
+            ids.clone().map(AdviserSpecialisms)
+        ),
+        load_if(
+            loader,
+            caseloads && node.field("openCases").exists(),
+            ids.clone().map(AdviserCaseload)
+        ),
+    );
+    specialisms.map_err(unarc)?;
+    caseloads.map_err(unarc)?;
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! Cases: a school opening a request, its references, moving it along the state machine
-//! (`states`: triage, progress, withdrawal, closing), assignment to an adviser, and a case's
-//! history.
+//! (`states`: triage, progress, withdrawal, closing), assignment to an adviser in the
+//! directory, and a case's history.
 
 use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{
@@ -14,9 +14,9 @@ use super::service_levels::{
     FIRST_RESPONSE_WORKING_DAYS, add_working_days, resolution_working_days,
 };
 use super::states::{self, Step};
-use super::{history, is_staff, save, status_of, visible};
+use super::{advisers, history, is_staff, save, status_of, visible};
 use crate::actor::{self, Actor};
-use crate::entity::{advice_event, advice_request, user};
+use crate::entity::{advice_event, advice_request};
 use crate::vocab::{AdviceStatus, ContactPreference, Role};
 use crate::{Error, Result, audit, db};
 
@@ -233,17 +233,28 @@ pub async fn withdraw(
     Ok(after)
 }
 
-/// Assigns the case to an adviser (`None`: the acting adviser).
+/// Who a case goes to, as an assigner asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignment {
+    /// The adviser's id; `None`: the acting adviser.
+    pub adviser: Option<Uuid>,
+    /// Assign even though the adviser is at capacity.
+    pub over_capacity: bool,
+}
+
+/// Assigns the case to an active adviser in the directory ([`super::advisers`]): one with
+/// room for another open case, or any when `over_capacity` (the history and audit log record
+/// an assignment past capacity).
 pub async fn assign(
     db: &DatabaseConnection,
     actor: &Actor,
     id: Uuid,
     version: i32,
-    adviser: Option<Uuid>,
+    to: Assignment,
 ) -> Result<advice_request::Model> {
     actor.require(&[Role::Adviser, Role::Admin])?;
-    let tx = actor::begin(db, actor).await?;
-    let to = match adviser {
+    let adviser_id = match to.adviser {
+        Some(a) => a,
         None if actor.role == Role::Adviser => actor.user_id,
         None => {
             return Err(Error::bad_input(
@@ -251,32 +262,27 @@ pub async fn assign(
                 "an admin must name the adviser",
             ));
         }
-        Some(a) => {
-            let ok = user::Entity::find_by_id(a)
-                .one(&tx)
-                .await?
-                .is_some_and(|u| u.role == Role::Adviser.code());
-            if !ok {
-                return Err(Error::bad_input("adviserId", "no adviser has this id"));
-            }
-            a
-        }
     };
+    let tx = actor::begin(db, actor).await?;
     let before = visible(&tx, actor, id).await?;
     if status_of(&before)? == AdviceStatus::Closed {
         return Err(Error::Conflict("a closed case cannot be assigned".into()));
     }
+    let taker = advisers::take_case(&tx, actor, adviser_id, &before, to.over_capacity).await?;
     let after = save(
         &tx,
         &before,
         version,
         advice_request::Model {
-            assignee_id: Some(to),
+            assignee_id: Some(adviser_id),
             ..before.clone()
         },
     )
     .await?;
-    let detail = json!({ "assignee": to });
+    let mut detail = json!({ "assignee": adviser_id, "name": taker.adviser.name() });
+    if taker.over_capacity {
+        detail["overCapacity"] = json!(true);
+    }
     history(&tx, id, "assigned", Some(detail.clone()), actor, true).await?;
     audit::record(
         &tx,

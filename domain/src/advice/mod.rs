@@ -14,13 +14,18 @@
 //!   those and the current time, and is a filter of the queue.
 //! - Every action is one transaction that writes the case's history and the audit log;
 //!   replies and recommendations to the school go to the notification outbox.
+//! - Cases go to advisers in the directory (`advisers`), which admins manage: an adviser is
+//!   a person with a name, an email, specialisms and a capacity, assignable before they ever
+//!   sign in. `suggestions` ranks who should take a case.
 
+pub mod advisers;
 mod cases;
 mod messages;
 mod queue;
 mod recommendations;
 mod service_levels;
 pub mod states;
+pub mod suggestions;
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -31,13 +36,15 @@ use crate::entity::{advice_event, advice_request};
 use crate::vocab::{AdviceStatus, Role};
 use crate::{Error, Result};
 
-pub use cases::{NewRequest, assign, events, get, open, transition, withdraw};
+pub use advisers::{AdviserFilter, AdviserProfile, AdviserRecord, Specialisms};
+pub use cases::{Assignment, NewRequest, assign, events, get, open, transition, withdraw};
 pub use messages::{messages, post};
 pub use queue::{QueueFilter, list};
 pub use recommendations::{NewRecommendation, recommend, recommendations};
 pub use service_levels::{
     FIRST_RESPONSE_WORKING_DAYS, add_working_days, is_overdue, resolution_working_days,
 };
+pub use suggestions::Suggestion;
 
 fn status_of(r: &advice_request::Model) -> Result<AdviceStatus> {
     AdviceStatus::from_code(&r.status)

@@ -123,3 +123,16 @@ pub struct SchoolSeed {
     pub pupils: i32,
     pub postcode: String,
 }
+
+/// An adviser in the directory: a person who helps schools buy.
+pub struct AdviserSeed {
+    pub name: &'static str,
+    /// Under the reserved `.example` domain, so no message can reach anyone.
+    pub email: &'static str,
+    /// Category slugs, each one of `CategorySeed::slug`.
+    pub categories: Vec<&'static str>,
+    /// Region codes (`london`, `north_east`, ...).
+    pub regions: Vec<&'static str>,
+    /// The most open cases they take at once.
+    pub capacity: i32,
+}

@@ -2,7 +2,7 @@
 //! and recommend.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use becta_domain::advice::{self, NewRecommendation, NewRequest};
+use becta_domain::advice::{self, Assignment, NewRecommendation, NewRequest};
 use becta_domain::vocab::AdviceStatus;
 
 use crate::graphql::auth::actor;
@@ -53,13 +53,22 @@ impl AdviceMutation {
             .map(AdviceRequest)
     }
 
-    /// Assigns a case to an adviser: to oneself without `adviserId` (ADVISER, ADMIN).
+    /// Assigns a case to an active adviser in the directory (ADVISER, ADMIN); see the case's
+    /// `suggestedAdvisers`. An unknown or inactive adviser is `BAD_USER_INPUT` naming
+    /// `adviserId`; one at capacity is `CONFLICT` naming `adviserId` unless `overCapacity`.
     async fn assign_advice_case(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The case's id.")] id: ID,
+        #[graphql(desc = "The case's `version` as last read; an older one is `CONFLICT`.")]
         version: i32,
+        #[graphql(desc = "The adviser's id; absent, the adviser calling takes the case.")]
         adviser_id: Option<ID>,
+        #[graphql(
+            desc = "True to assign even though the adviser has as many open cases as their \
+                    capacity (default false)."
+        )]
+        over_capacity: Option<bool>,
     ) -> async_graphql::Result<AdviceRequest> {
         let a = actor(ctx)?;
         let db = &ctx.data::<AppState>()?.db;
@@ -68,7 +77,11 @@ impl AdviceMutation {
             .as_ref()
             .map(|x| parse_id("adviserId", x))
             .transpose()?;
-        advice::assign(db, a, id, version, adviser)
+        let to = Assignment {
+            adviser,
+            over_capacity: over_capacity.unwrap_or(false),
+        };
+        advice::assign(db, a, id, version, to)
             .await
             .gql()
             .map(AdviceRequest)

@@ -2,6 +2,7 @@
 //! runs as one transaction in its domain service and leaves one audit event.
 
 mod advice;
+mod advisers;
 mod deals;
 mod lending;
 mod listings;
@@ -11,6 +12,7 @@ mod shortlists;
 mod vetting;
 
 pub use advice::AdviceMutation;
+pub use advisers::AdviserMutation;
 pub use deals::DealMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
@@ -27,6 +29,7 @@ pub struct Mutation(
     LendingMutation,
     ReviewMutation,
     AdviceMutation,
+    AdviserMutation,
     ShortlistMutation,
     OrderMutation,
 );

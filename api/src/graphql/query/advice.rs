@@ -67,7 +67,7 @@ impl AdviceQuery {
         let rows = advice::list(db, a, &filter, &page, chrono::Utc::now())
             .await
             .gql()?;
-        Ok(Connection::plain(rows, AdviceRequest))
+        Connection::advice_requests(ctx, rows).await
     }
 
     /// One case (its school, advisers and admins).

@@ -2,6 +2,7 @@
 
 mod account;
 mod advice;
+mod advisers;
 mod catalogue;
 mod compare;
 mod lending;
@@ -12,6 +13,7 @@ mod shortlists;
 
 pub use account::AccountQuery;
 pub use advice::AdviceQuery;
+pub use advisers::AdviserQuery;
 pub use catalogue::CatalogueQuery;
 pub use compare::CompareQuery;
 pub use lending::LendingQuery;
@@ -27,6 +29,7 @@ pub struct Query(
     AccountQuery,
     LendingQuery,
     AdviceQuery,
+    AdviserQuery,
     CompareQuery,
     ShortlistQuery,
     OrderQuery,

@@ -1,15 +1,19 @@
 //! Buying-advice types: a case, its messages, history and recommendations.
 
 use async_graphql::{Context, ID, Json, Object};
+use becta_domain::Error;
 use becta_domain::advice;
 use becta_domain::catalogue::{deals, products};
 use becta_domain::entity::{advice_event, advice_message, advice_recommendation, advice_request};
-use becta_domain::vocab::{AdviceStatus, ContactPreference};
+use becta_domain::vocab::{AdviceStatus, ContactPreference, Role};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::advisers::{Adviser, AdviserSuggestion};
+use super::catalogue::loader;
 use super::{Deal, Product};
 use crate::graphql::auth::actor;
-use crate::graphql::error::GqlResult;
+use crate::graphql::error::{GqlResult, to_gql};
+use crate::graphql::loaders::{AdviserId, CaseSuggestions};
 use crate::state::AppState;
 
 /// A school's request for buying advice, handled as a case.
@@ -56,9 +60,53 @@ impl AdviceRequest {
     async fn preferred_contact(&self) -> Option<ContactPreference> {
         ContactPreference::from_code(&self.0.preferred_contact)
     }
-    /// The adviser handling the case.
+    /// The id of the adviser handling the case. Kept for existing clients: read `assignee`.
+    #[graphql(deprecation = "read `assignee { id }`, which also has the adviser's name")]
     async fn assignee_id(&self) -> Option<ID> {
         self.0.assignee_id.map(|a| ID(a.to_string()))
+    }
+    /// The adviser handling the case; null while nobody has it. Its name is for everyone who
+    /// sees the case, its email and directory details for advisers and admins.
+    async fn assignee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Adviser>> {
+        let Some(id) = self.0.assignee_id else {
+            return Ok(None);
+        };
+        Ok(loader(ctx)?
+            .load_one(AdviserId(id))
+            .await
+            .map_err(|e| (*e).clone())?
+            .map(Adviser::new))
+    }
+    /// Who should take the case, best first (ADVISER, ADMIN): active advisers in the
+    /// directory, those who specialise in its category and cover the school's region, and
+    /// then those with the emptiest caseload for their capacity, first; advisers at capacity
+    /// last. Empty for a closed case.
+    async fn suggested_advisers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many advisers, 1 to 50 (default 5).")] first: Option<i32>,
+    ) -> async_graphql::Result<Vec<AdviserSuggestion>> {
+        actor(ctx)?.require(&[Role::Adviser, Role::Admin]).gql()?;
+        let first = match first {
+            None => 5,
+            Some(n @ 1..=50) => n as usize,
+            Some(n) => {
+                return Err(to_gql(Error::bad_input(
+                    "first",
+                    format!("`first` must be between 1 and 50, got {n}"),
+                )));
+            }
+        };
+        let found = loader(ctx)?
+            .load_one(CaseSuggestions(self.0.id))
+            .await
+            .map_err(|e| (*e).clone())?
+            .unwrap_or_default();
+        Ok(found
+            .into_iter()
+            .take(first)
+            .map(AdviserSuggestion)
+            .collect())
     }
     /// First response due: 2 working days after the request.
     async fn first_response_due_at(&self) -> DateTime<Utc> {

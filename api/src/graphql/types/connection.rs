@@ -2,15 +2,16 @@
 //! `totalCount` runs its count query only when asked for.
 
 use async_graphql::{Context, Object, OutputType, SimpleObject};
+use becta_domain::advice::AdviserRecord;
 use becta_domain::catalogue::{deals, products};
-use becta_domain::entity::{deal, product};
+use becta_domain::entity::{advice_request, deal, product};
 use becta_domain::listings;
 use becta_domain::pagination::Page;
 use becta_domain::reviews;
 
 use super::{
-    AdviceRequest, AuditEvent, Deal, FlaggedReview, Listing, Loan, Notification, Product,
-    TrialOffer,
+    AdviceRequest, Adviser, AuditEvent, Deal, FlaggedReview, Listing, Loan, Notification,
+    Product, TrialOffer,
 };
 use crate::graphql::error::GqlResult;
 use crate::graphql::prefetch;
@@ -37,7 +38,8 @@ pub struct PageInfo {
     concrete(name = "TrialOfferEdge", params(TrialOffer)),
     concrete(name = "NotificationEdge", params(Notification)),
     concrete(name = "AdviceRequestEdge", params(AdviceRequest)),
-    concrete(name = "FlaggedReviewEdge", params(FlaggedReview))
+    concrete(name = "FlaggedReviewEdge", params(FlaggedReview)),
+    concrete(name = "AdviserEdge", params(Adviser))
 )]
 pub struct Edge<T: OutputType> {
     /// Pass as `after` to get the rows after this one.
@@ -86,6 +88,38 @@ impl Connection<Deal> {
         let rows: Vec<deal::Model> = page.items.iter().map(|(_, r)| r.clone()).collect();
         prefetch::deals(ctx, ctx.look_ahead().field("edges").field("node"), &rows).await?;
         Ok(Connection::new(page, counted, Deal))
+    }
+}
+
+impl Connection<AdviceRequest> {
+    /// A page of cases, with the assignees and suggestions the query selects prefetched.
+    pub async fn advice_requests(
+        ctx: &Context<'_>,
+        page: Page<advice_request::Model>,
+    ) -> async_graphql::Result<Self> {
+        let rows: Vec<advice_request::Model> = page.items.iter().map(|(_, r)| r.clone()).collect();
+        prefetch::advice_requests(ctx, ctx.look_ahead().field("edges").field("node"), &rows)
+            .await?;
+        Ok(Connection::new(page, Counted::Nothing, AdviceRequest))
+    }
+}
+
+impl Connection<Adviser> {
+    /// A page of the adviser directory, with the specialisms and caseloads the query selects
+    /// prefetched.
+    pub async fn advisers(
+        ctx: &Context<'_>,
+        page: Page<AdviserRecord>,
+    ) -> async_graphql::Result<Self> {
+        let ids = page.items.iter().map(|(_, r)| r.id());
+        prefetch::advisers(
+            ctx,
+            &ctx.look_ahead().field("edges").field("node"),
+            ids,
+            true,
+        )
+        .await?;
+        Ok(Connection::new(page, Counted::Nothing, Adviser::new))
     }
 }
 
@@ -241,4 +275,9 @@ plain_connection!(
     AdviceRequest,
     "AdviceRequestConnection",
     "A page of advice cases."
+);
+plain_connection!(
+    Adviser,
+    "AdviserConnection",
+    "A page of the adviser directory, by name."
 );

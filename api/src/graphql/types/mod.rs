@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod advice;
+pub mod advisers;
 pub mod catalogue;
 pub mod connection;
 pub mod deals;
@@ -18,6 +19,7 @@ pub mod shortlists;
 
 pub use account::*;
 pub use advice::*;
+pub use advisers::*;
 pub use catalogue::*;
 pub use connection::*;
 pub use deals::*;
