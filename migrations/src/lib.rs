@@ -14,6 +14,7 @@ mod m20261123_000004_shortlists;
 mod m20261123_000005_orders;
 mod m20261123_000006_visibility_index;
 mod m20261129_000007_order_provider_claim;
+mod m20261130_000008_order_failure_kind;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_orders::Migration),
             Box::new(m20261123_000006_visibility_index::Migration),
             Box::new(m20261129_000007_order_provider_claim::Migration),
+            Box::new(m20261130_000008_order_failure_kind::Migration),
         ]
     }
 }

@@ -53,6 +53,7 @@ fn every_value_has_its_own_readable_label() {
         PaymentMethod,
         PriceOption,
         OrderStatus,
+        PaymentFailureKind,
         Role,
         OrgKind
     );
