@@ -40,6 +40,10 @@ pub enum Error {
     /// A webhook delivery whose signature does not verify.
     #[error("{0}")]
     BadSignature(String),
+    /// The payment provider did not take the payment or make the invoice; the message says
+    /// why and what the school can do (see [`crate::payments::ProviderFailure`]).
+    #[error("{}", .0.message)]
+    Provider(crate::payments::ProviderFailure),
     /// Anything else: logged, never shown.
     #[error("internal error")]
     Internal(String),
@@ -83,7 +87,17 @@ impl Error {
             Error::Unavailable(_) => Code::Unavailable,
             Error::PaymentsDisabled => Code::PaymentsDisabled,
             Error::BadSignature(_) => Code::BadSignature,
+            Error::Provider(f) => f.code(),
             Error::Internal(_) => Code::Internal,
+        }
+    }
+
+    /// The input field the error names, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::BadInput { field, .. } => Some(field),
+            Error::Provider(f) => f.field,
+            _ => None,
         }
     }
 }

@@ -7,9 +7,11 @@
 //!   nothing.
 //! - A purchase writes the order first (pending), then asks the provider for the school's
 //!   customer and a card payment or an invoice, then records what was made, each step its own
-//!   transaction in `orders`. A provider failure leaves the order `failed` with its reason;
-//!   retrying with the same `clientKey` resumes it, and the adapter's idempotency keys (derived
-//!   from the order) make sure nothing is made twice at the provider.
+//!   transaction in `orders`. A provider failure leaves the order `failed` with its
+//!   [`ProviderFailure`]: its kind (declined, invalid request, unavailable) and a message the
+//!   school can act on. Retrying with the same `clientKey` resumes it, and the adapter's
+//!   idempotency keys (derived from the order and the step) make sure nothing is made twice at
+//!   the provider. Only an unavailable provider is worth retrying as it stands.
 //! - An event is verified by the adapter (a bad signature is `BAD_SIGNATURE`), then applied by
 //!   `orders::apply_event`, at most once per event id.
 
@@ -20,8 +22,48 @@ use uuid::Uuid;
 use crate::actor::Actor;
 use crate::entity::{order, organisation};
 use crate::orders::{self, EventOutcome, Prepared, ProviderObject, PurchaseRequest, Turn};
-use crate::vocab::PaymentMethod;
-use crate::{Error, Result};
+use crate::vocab::{PaymentFailureKind, PaymentMethod};
+use crate::{Code, Error, Result};
+
+/// What an order's failure says when the provider could not be reached.
+pub const UNAVAILABLE_MESSAGE: &str =
+    "the payment service could not be reached; retry with the same clientKey";
+
+/// Why the payment provider did not do what was asked, read by its adapter from the provider's
+/// answer (whose formats stay in the adapter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderFailure {
+    pub kind: PaymentFailureKind,
+    /// What happened and what the school can do about it, e.g. "Stripe refused the invoice:
+    /// <reason>. Check the purchase-order number and try again". Only an unavailable provider
+    /// is answered with "retry".
+    pub message: String,
+    /// The purchase argument to change, when the provider refused a value that came from it.
+    pub field: Option<&'static str>,
+}
+
+impl ProviderFailure {
+    /// The provider could not be reached, or failed on its side.
+    pub fn unavailable() -> Self {
+        ProviderFailure {
+            kind: PaymentFailureKind::Unavailable,
+            message: UNAVAILABLE_MESSAGE.to_owned(),
+            field: None,
+        }
+    }
+
+    /// The code a client sees: `UNAVAILABLE` (retry with the same `clientKey`),
+    /// `BAD_USER_INPUT` naming the purchase argument to change, or `CONFLICT` when the order
+    /// cannot be paid so as it stands (a declined card, or a refusal that is not about one
+    /// argument).
+    pub fn code(&self) -> Code {
+        match (self.kind, self.field) {
+            (PaymentFailureKind::Unavailable, _) => Code::Unavailable,
+            (_, Some(_)) => Code::BadUserInput,
+            (_, None) => Code::Conflict,
+        }
+    }
+}
 
 /// A payment provider: Stripe in production (see the api crate's adapter).
 #[async_trait::async_trait]
@@ -75,9 +117,10 @@ pub enum PaymentEffect {
         amount_pence: Option<i64>,
         currency: String,
     },
-    Failed {
-        reason: String,
-    },
+    /// A payment attempt failed (a card or an invoice's payment was declined).
+    Failed(ProviderFailure),
+    /// The invoice was finalized or sent to the school.
+    Invoiced,
     Voided,
 }
 
@@ -105,7 +148,11 @@ pub async fn purchase(
             orders::record_provider(db, p.order.id, &customer, made).await
         }
         Err(e) => {
-            orders::record_provider_failure(db, p.order.id, &e.to_string()).await?;
+            let kind = match &e {
+                Error::Provider(f) => Some(f.kind),
+                _ => None,
+            };
+            orders::record_provider_failure(db, p.order.id, kind, &e.to_string()).await?;
             Err(e)
         }
     }

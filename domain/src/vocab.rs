@@ -459,6 +459,21 @@ code_enum! {
 }
 
 code_enum! {
+    /// Why the payment provider did not take a payment or make an invoice: what the school can
+    /// do about it differs.
+    PaymentFailureKind {
+        /// The card (or the payment of an invoice) was declined: try another card, or pay on
+        /// invoice.
+        Declined = "declined" => "Declined",
+        /// The provider refused the request as it stood: change what the message names.
+        InvalidRequest = "invalid_request" => "Refused by the provider",
+        /// The provider could not be reached or answered with an error of its own: retry with
+        /// the same client key.
+        Unavailable = "unavailable" => "Provider unavailable",
+    }
+}
+
+code_enum! {
     /// Which price an order is at.
     PriceOption {
         /// The supplier's list price.
@@ -482,7 +497,8 @@ code_enum! {
         PaymentFailed = "payment_failed" => "Payment failed",
         /// The invoice was cancelled.
         Void = "void" => "Cancelled",
-        /// The payment provider could not be asked; retry with the same client key.
+        /// The payment provider did not make the payment or invoice; `failureKind` says whether
+        /// to retry with the same client key (unavailable) or change what `failureReason` names.
         Failed = "failed" => "Failed",
     }
 }

@@ -1,9 +1,14 @@
 //! A real Stripe emulator for the payment tests: localstripe, a stateful third-party emulator
 //! from PyPI, run as its own process on loopback. Nothing here talks to the internet's Stripe.
 //!
-//! `STRIPE_EMULATOR_URL` names a running emulator (CI starts one). Otherwise the first test
-//! that needs one installs localstripe into `target/localstripe-venv` (once per machine) and
-//! starts it on a free port; it stops when the test process ends.
+//! localstripe is started through `localstripe_launcher.py`, which checks the installed version
+//! is the pinned one and adds the tests' invoicing extension (`localstripe_invoicing.py`:
+//! one-off `send_invoice` invoices, finalize, send, pay out of band, void, their events, and the
+//! fields async-stripe reads) before the emulator's server starts.
+//!
+//! `STRIPE_EMULATOR_URL` names a running emulator (CI starts one, through the same launcher).
+//! Otherwise the first test that needs one installs localstripe into `target/localstripe-venv`
+//! (once per machine) and starts it on a free port; it stops when the test process ends.
 
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -27,6 +32,13 @@ fn venv() -> PathBuf {
         .join("localstripe-venv")
 }
 
+/// Starts localstripe with the tests' invoicing extension; refuses another localstripe version.
+fn launcher() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("common")
+        .join("localstripe_launcher.py")
+}
+
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let out = cmd
         .output()
@@ -41,10 +53,11 @@ fn run(cmd: &mut Command, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// The venv's Python, with localstripe installed.
 fn install() -> Result<PathBuf> {
-    let exe = venv().join("bin").join("localstripe");
-    if exe.exists() {
-        return Ok(exe);
+    let python = venv().join("bin").join("python3");
+    if venv().join("bin").join("localstripe").exists() {
+        return Ok(python);
     }
     run(
         Command::new("python3").args(["-m", "venv"]).arg(venv()),
@@ -58,7 +71,7 @@ fn install() -> Result<PathBuf> {
         ]),
         "pip install localstripe",
     )?;
-    Ok(exe)
+    Ok(python)
 }
 
 fn start() -> Result<String> {
@@ -67,20 +80,24 @@ fn start() -> Result<String> {
     {
         return Ok(url.trim_end_matches('/').to_owned());
     }
-    let exe = install()?;
+    let python = install()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    // A watchdog shell stops the emulator when this test process ends.
+    // A watchdog shell stops the emulator when this test process ends. The emulator's output
+    // goes to target/localstripe.log, where a refused version says so.
+    let log = venv().with_file_name("localstripe.log");
     Command::new("sh")
         .arg("-c")
         .arg(
-            "\"$0\" --port \"$1\" --from-scratch >/dev/null 2>&1 & child=$!; \
+            "\"$0\" \"$3\" --port \"$1\" --from-scratch >\"$4\" 2>&1 & child=$!; \
              while kill -0 \"$2\" 2>/dev/null; do sleep 1; done; kill $child",
         )
-        .arg(&exe)
+        .arg(&python)
         .arg(port.to_string())
         .arg(std::process::id().to_string())
+        .arg(launcher())
+        .arg(&log)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -89,7 +106,8 @@ fn start() -> Result<String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
-            bail!("localstripe did not start on port {port}");
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            bail!("localstripe did not start on port {port}: {said}");
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -13,6 +13,9 @@ pub fn to_gql(err: Error) -> async_graphql::Error {
         Error::Internal(detail) | Error::Unavailable(detail) => {
             tracing::error!(code = %err.code(), detail = %detail, "request failed");
         }
+        Error::Provider(f) => {
+            tracing::warn!(code = %err.code(), kind = %f.kind, message = %f.message, "payment provider failed");
+        }
         _ => {}
     }
     let code = err.code();
@@ -138,6 +141,42 @@ mod tests {
                 "internal detail leaked: {}",
                 g.message
             );
+        }
+    }
+
+    #[test]
+    fn a_provider_failure_is_coded_by_its_kind_and_names_the_field_to_change() {
+        use becta_domain::payments::ProviderFailure;
+        use becta_domain::vocab::PaymentFailureKind as Kind;
+        let failure = |kind, field| {
+            Error::Provider(ProviderFailure {
+                kind,
+                message: "Stripe refused the payment: too large. Check the quantity".into(),
+                field,
+            })
+        };
+        let cases = [
+            (
+                Error::Provider(ProviderFailure::unavailable()),
+                "UNAVAILABLE",
+                None,
+            ),
+            (failure(Kind::Declined, None), "CONFLICT", None),
+            (failure(Kind::InvalidRequest, None), "CONFLICT", None),
+            (
+                failure(Kind::InvalidRequest, Some("quantity")),
+                "BAD_USER_INPUT",
+                Some("\"quantity\""),
+            ),
+        ];
+        for (err, code, field) in cases {
+            let message = err.to_string();
+            let g = to_gql(err);
+            assert_eq!(code_of(&g).as_deref(), Some(format!("\"{code}\"").as_str()));
+            let named = g.extensions.as_ref().and_then(|x| x.get("field"));
+            assert_eq!(named.map(|v| v.to_string()).as_deref(), field);
+            // The school reads what happened and what to do, not a generic message.
+            assert_eq!(g.message, message);
         }
     }
 }

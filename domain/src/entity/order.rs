@@ -34,6 +34,8 @@ pub struct Model {
     #[serde(skip)]
     pub client_secret: Option<String>,
     pub failure_reason: Option<String>,
+    /// Why it failed, as a class (see `vocab::PaymentFailureKind`).
+    pub failure_kind: Option<String>,
     pub paid_at: Option<DateTimeUtc>,
     /// While set and in the future, one request is asking the payment provider for this
     /// order; others wait for what it records.

@@ -1,4 +1,10 @@
 //! Provider events: matching an event to its order and applying it at most once.
+//!
+//! Policy: the final state does not depend on the order events arrive in. Paid is final; a
+//! void or a failed payment is not undone by a late "invoiced" (finalized or sent), which only
+//! moves an order still waiting for its invoice. An applied event records its payment's or
+//! invoice's id on an order whose request lost the provider's answer; an event about a second
+//! one for an order is alerted and not applied.
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
@@ -101,6 +107,33 @@ pub async fn apply_event(db: &DatabaseConnection, e: &PaymentEvent) -> Result<Ev
     Ok(outcome)
 }
 
+/// Records the event's payment or invoice on the order when the request that asked for it lost
+/// the answer (the event names the order in its metadata); false when the order already has
+/// another one, which is alerted and not applied.
+fn recorded(e: &PaymentEvent, after: &mut order::Model) -> bool {
+    let Some(subject) = &e.subject else {
+        return true;
+    };
+    if subject.provider_id.is_empty() || after.method != subject.kind.code() {
+        return true;
+    }
+    let kept = match subject.kind {
+        PaymentMethod::Invoice => &mut after.stripe_invoice_id,
+        PaymentMethod::Card => &mut after.stripe_payment_intent_id,
+    };
+    match kept {
+        Some(k) if *k != subject.provider_id => {
+            tracing::error!(alert = "second_provider_object", order = %after.id, kept = %k, refused = %subject.provider_id, event = %e.id, "an event is about a second payment or invoice for one order: not applied");
+            false
+        }
+        Some(_) => true,
+        None => {
+            *kept = Some(subject.provider_id.clone());
+            true
+        }
+    }
+}
+
 async fn apply(
     tx: &impl ConnectionTrait,
     e: &PaymentEvent,
@@ -112,6 +145,9 @@ async fn apply(
         return Ok(EventOutcome::Ignored);
     }
     let mut after = before.clone();
+    if !recorded(e, &mut after) {
+        return Ok(EventOutcome::Ignored);
+    }
     match effect {
         PaymentEffect::Paid {
             amount_pence,
@@ -126,13 +162,26 @@ async fn apply(
             after.status = OrderStatus::Paid.code().into();
             after.paid_at = Some(e.created);
             after.failure_reason = None;
+            after.failure_kind = None;
         }
-        PaymentEffect::Failed { reason } => {
+        PaymentEffect::Failed(failure) => {
             if status == Some(OrderStatus::Void) {
                 return Ok(EventOutcome::Ignored);
             }
             after.status = OrderStatus::PaymentFailed.code().into();
-            after.failure_reason = Some(reason.chars().take(500).collect());
+            after.failure_reason = Some(failure.message.chars().take(500).collect());
+            after.failure_kind = Some(failure.kind.code().into());
+        }
+        PaymentEffect::Invoiced => {
+            // Only an order still waiting for its invoice moves: any later state (paid, void, a
+            // failed payment) stays, whichever order the events arrive in.
+            let waiting = matches!(status, Some(OrderStatus::Pending | OrderStatus::Failed));
+            if !waiting || after.stripe_invoice_id.is_none() {
+                return Ok(EventOutcome::Ignored);
+            }
+            after.status = OrderStatus::Invoiced.code().into();
+            after.failure_reason = None;
+            after.failure_kind = None;
         }
         PaymentEffect::Voided => {
             after.status = OrderStatus::Void.code().into();

@@ -13,7 +13,9 @@ use super::{MAX_QUANTITY, VAT_PERCENT, find, lines_of, save};
 use crate::actor::{self, Actor};
 use crate::catalogue::{deals, products};
 use crate::entity::{loan, lot, lot_supplier, order, order_line, organisation, payment_customer};
-use crate::vocab::{LoanStatus, OrderStatus, PaymentMethod, PriceOption, PricingModel};
+use crate::vocab::{
+    LoanStatus, OrderStatus, PaymentFailureKind, PaymentMethod, PriceOption, PricingModel,
+};
 use crate::{Error, Result, audit, db};
 
 /// What a school buyer asks to buy.
@@ -281,6 +283,7 @@ pub async fn prepare(
         stripe_invoice_id: None,
         client_secret: None,
         failure_reason: None,
+        failure_kind: None,
         paid_at: None,
         provider_claimed_until: None,
         version: 1,
@@ -390,6 +393,7 @@ pub async fn record_provider(
     let mut after = before.clone();
     after.stripe_customer_id = Some(customer_id.to_owned());
     after.failure_reason = None;
+    after.failure_kind = None;
     after.provider_claimed_until = None;
     match made {
         ProviderObject::PaymentIntent { id, client_secret } => {
@@ -420,10 +424,12 @@ pub async fn record_provider(
     Ok(after)
 }
 
-/// Records that the provider could not be asked; the order can be retried with its key.
+/// Records why the provider did not make the payment or invoice (its kind, when the provider
+/// said); the order can be retried with its key.
 pub async fn record_provider_failure(
     db: &DatabaseConnection,
     order_id: Uuid,
+    kind: Option<PaymentFailureKind>,
     reason: &str,
 ) -> Result<()> {
     let tx = db::begin_write(db).await?;
@@ -433,6 +439,7 @@ pub async fn record_provider_failure(
         let after = order::Model {
             status: OrderStatus::Failed.code().into(),
             failure_reason: Some(reason.chars().take(500).collect()),
+            failure_kind: kind.map(|k| k.code().to_owned()),
             provider_claimed_until: None,
             ..before.clone()
         };

@@ -57,6 +57,7 @@ fn every_value_has_its_own_readable_label() {
         PaymentMethod,
         PriceOption,
         OrderStatus,
+        PaymentFailureKind,
         Role,
         OrgKind
     );

@@ -20,6 +20,9 @@ impl OrderMutation {
     /// Stripe.js) or on INVOICE (sent to the school with 30-day terms and the purchase-order
     /// number). Prices are in pence with VAT at 20%; with `loanId`, the trial loan is converted
     /// once paid. Send the same `clientKey` to retry a request safely: it never charges twice.
+    /// When the payment provider fails, the order is kept `FAILED` with `failureKind` and
+    /// `failureReason`, and the answer is `UNAVAILABLE` (retry with the same `clientKey`),
+    /// `BAD_USER_INPUT` naming the argument the provider refused, or `CONFLICT`.
     /// `PAYMENTS_DISABLED` when the server has no payment provider.
     #[expect(
         clippy::too_many_arguments,

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use becta_domain::catalogue::products;
 use becta_domain::entity::{order, order_line};
 use becta_domain::orders;
-use becta_domain::vocab::{OrderStatus, PaymentMethod};
+use becta_domain::vocab::{OrderStatus, PaymentFailureKind, PaymentMethod};
 use chrono::{DateTime, Utc};
 
 use super::Product;
@@ -90,9 +90,18 @@ impl Order {
     async fn stripe_invoice_id(&self) -> Option<&str> {
         self.0.stripe_invoice_id.as_deref()
     }
-    /// Why the last payment attempt (or the provider) failed.
+    /// Why the last payment attempt (or the provider) failed, and what to do about it.
     async fn failure_reason(&self) -> Option<&str> {
         self.0.failure_reason.as_deref()
+    }
+    /// The class of the failure: DECLINED (try another card, or pay on invoice),
+    /// INVALID_REQUEST (change what `failureReason` names) or UNAVAILABLE (retry with the same
+    /// `clientKey`).
+    async fn failure_kind(&self) -> Option<PaymentFailureKind> {
+        self.0
+            .failure_kind
+            .as_deref()
+            .and_then(PaymentFailureKind::from_code)
     }
     async fn paid_at(&self) -> Option<DateTime<Utc>> {
         self.0.paid_at
