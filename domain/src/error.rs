@@ -68,6 +68,7 @@ impl Error {
     pub fn field(&self) -> Option<&str> {
         match self {
             Error::BadInput { field, .. } | Error::ConflictOn { field, .. } => Some(field),
+            Error::Provider(f) => f.field,
             _ => None,
         }
     }
@@ -89,15 +90,6 @@ impl Error {
             Error::BadSignature(_) => Code::BadSignature,
             Error::Provider(f) => f.code(),
             Error::Internal(_) => Code::Internal,
-        }
-    }
-
-    /// The input field the error names, if any.
-    pub fn field(&self) -> Option<&str> {
-        match self {
-            Error::BadInput { field, .. } => Some(field),
-            Error::Provider(f) => f.field,
-            _ => None,
         }
     }
 }
