@@ -324,6 +324,30 @@ impl Shard {
             };
             query
         };
+        // Records holding the words as typed, side by side (stop words too), rank first within
+        // their level: the closest the embedded engine comes to Meilisearch's proximity and
+        // exactness rules.
+        let phrase = if unit_count > 1 {
+            Some(self.phrase_query(&q.text)?)
+        } else {
+            None
+        };
+        let levels: Vec<(usize, Box<dyn Query>)> = levels
+            .into_iter()
+            .map(|(kept, level)| {
+                let ranked: Box<dyn Query> = match &phrase {
+                    Some(p) => Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, level),
+                        (
+                            Occur::Should,
+                            Box::new(BoostQuery::new(p.box_clone(), PHRASE_BOOST)),
+                        ),
+                    ])),
+                    None => level,
+                };
+                (kept, ranked)
+            })
+            .collect();
         // Every record of the widest level is a hit: counted and faceted.
         let query = with_filters(levels.last().map(|(_, q)| q.box_clone()), None);
 
@@ -473,6 +497,9 @@ fn scaled(
         })
         .collect()
 }
+
+/// How much more a record holding the query's words side by side counts within its level.
+const PHRASE_BOOST: f32 = 3.0;
 
 /// Reads a page's records (with their scores when ranked by relevance) out of a search's fruits.
 type TakeTop = Box<dyn FnOnce(&mut MultiFruit) -> Vec<(Option<f64>, DocAddress)>>;
