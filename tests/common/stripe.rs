@@ -203,16 +203,29 @@ impl Emulator {
 
     /// The emulator's events of `kind` about `object_id`.
     pub async fn events(&self, kind: &str, object_id: &str) -> Result<Vec<Value>> {
-        let list = self.get(&format!("/events?type={kind}")).await?;
-        Ok(list["data"]
-            .as_array()
-            .map(|d| {
-                d.iter()
+        // The emulator is shared by every test of the run: page through all its events.
+        let mut found = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = match &after {
+                Some(a) => format!("/events?type={kind}&limit=100&starting_after={a}"),
+                None => format!("/events?type={kind}&limit=100"),
+            };
+            let list = self.get(&page).await?;
+            let items = list["data"].as_array().cloned().unwrap_or_default();
+            found.extend(
+                items
+                    .iter()
                     .filter(|e| e["data"]["object"]["id"] == object_id)
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default())
+                    .cloned(),
+            );
+            after = items
+                .last()
+                .and_then(|e| e["id"].as_str().map(str::to_owned));
+            if list["has_more"] != true || after.is_none() {
+                return Ok(found);
+            }
+        }
     }
 }
 
