@@ -6,7 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Result;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use becta_domain::vocab::Role;
+use becta_domain::catalogue::organisations;
+use becta_domain::vocab::{OrgKind, Role};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
@@ -107,6 +108,65 @@ async fn me_names_the_user_their_role_and_organisation() -> Result<()> {
     let b = app.data_as(&hs256(&c), ME, json!({})).await?;
     assert_eq!(a["me"]["userId"], b["me"]["userId"]);
     assert!(uuid::Uuid::parse_str(a["me"]["userId"].as_str().unwrap_or_default()).is_ok());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_trust_scoped_buyer_acts_for_the_trust_but_never_as_one_of_its_schools() -> Result<()> {
+    let app = spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    let trust = app.token(
+        Role::SchoolBuyer,
+        Some(&format!("trust:{}", fixture::TRUST_GROUP_UID)),
+    );
+    let d = app.data_as(&trust, ME, json!({})).await?;
+    assert_eq!(
+        d["me"]["organisation"],
+        json!({ "name": "Oak Valley Learning Trust", "kind": "TRUST", "urn": null })
+    );
+    // It acts for every school of the trust, and a school's buyer for their school alone.
+    let buyer = |org_kind, organisation_id| becta_domain::actor::Actor {
+        user_id: uuid::Uuid::new_v4(),
+        role: Role::SchoolBuyer,
+        organisation_id: Some(organisation_id),
+        org_kind: Some(org_kind),
+        email: None,
+        display_name: None,
+        request_id: None,
+    };
+    let db = &app.db;
+    let in_scope = |actor| async move {
+        let schools = organisations::schools_in_scope(db, &actor).await?;
+        Ok::<_, anyhow::Error>(schools.into_iter().map(|s| s.id).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        in_scope(buyer(OrgKind::Trust, f.trust)).await?,
+        f.trust_schools
+    );
+    assert_eq!(
+        in_scope(buyer(OrgKind::School, f.school)).await?,
+        [f.school]
+    );
+
+    // What a school does for itself names one school: a trust token is refused, not taken
+    // for a school.
+    let body = app
+        .gql_as(
+            &trust,
+            "mutation { createShortlist(input: { name: \"Trust list\" }) { id } }",
+            json!({}),
+        )
+        .await?;
+    assert_eq!(error_codes(&body), ["FORBIDDEN"], "{body}");
+
+    for unknown in ["trust:0000", "trust:", "trust:9001x"] {
+        let (status, code, _) = me(&app, &app.token(Role::SchoolBuyer, Some(unknown))).await?;
+        assert_eq!(
+            (status, code.as_deref()),
+            (401, Some("UNAUTHENTICATED")),
+            "{unknown}"
+        );
+    }
     Ok(())
 }
 

@@ -64,6 +64,9 @@ pub async fn authenticate(
     Ok(Some(Actor {
         user_id: auth.user_id(&claims.sub),
         role: claims.role,
+        org_kind: org
+            .as_ref()
+            .and_then(|o| becta_domain::vocab::OrgKind::from_code(&o.kind)),
         organisation_id: org.map(|o| o.id),
         email: claims.email.filter(|e| e.len() <= 254 && e.contains('@')),
         display_name: claims.name.map(|n| n.chars().take(200).collect::<String>()),
@@ -428,6 +431,7 @@ mod tests {
             user_id: uuid::Uuid::from_u128(7),
             role: becta_domain::vocab::Role::SchoolBuyer,
             organisation_id: None,
+            org_kind: None,
             email: None,
             display_name: None,
             request_id: None,

@@ -93,6 +93,10 @@ enum Command {
         /// Show at most this many (at least 1).
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
         limit: u64,
+        /// With SCHOOL_BUYER: list trusts (`trust:<Group UID>`, for a trust-scoped buyer)
+        /// instead of schools.
+        #[arg(long)]
+        trusts: bool,
     },
 }
 
@@ -101,6 +105,8 @@ const TOKEN_ORG_HELP: &str = "\
 Finding the organisation (--org):
   SCHOOL_BUYER    the school's 6-digit URN. List schools and their URNs with
                     becta organisations --role SCHOOL_BUYER --name <part of its name>
+                  or, for a trust-scoped buyer, trust:<Group UID>, listed with
+                    becta organisations --role SCHOOL_BUYER --trusts
   SUPPLIER        the supplier's id. List suppliers and their ids with
                     becta organisations --role SUPPLIER --name <part of its name>
                   or ask the running API (no token needed):
@@ -164,12 +170,22 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             )?;
             println!("{token}");
         }
-        Command::Organisations { role, name, limit } => {
+        Command::Organisations {
+            role,
+            name,
+            limit,
+            trusts,
+        } => {
             let role = parse_role(&role)?;
+            if trusts && role != Role::SchoolBuyer {
+                anyhow::bail!(
+                    "--trusts lists what a SCHOOL_BUYER token may name: use --role SCHOOL_BUYER"
+                );
+            }
             let db = app::open_database(&config).await?;
             print!(
                 "{}",
-                organisations(&db, role, name.as_deref(), limit).await?
+                organisations(&db, role, trusts, name.as_deref(), limit).await?
             );
         }
         Command::Schema => print!("{}", graphql::sdl()),
@@ -282,10 +298,12 @@ fn parse_role(role: &str) -> anyhow::Result<Role> {
 async fn organisations(
     db: &DatabaseConnection,
     role: Role,
+    trusts: bool,
     name: Option<&str>,
     limit: u64,
 ) -> anyhow::Result<String> {
     let (kind, plural, key) = match role {
+        Role::SchoolBuyer if trusts => (OrgKind::Trust, "trusts", "org"),
         Role::SchoolBuyer => (OrgKind::School, "schools", "URN"),
         Role::Supplier => (OrgKind::Supplier, "suppliers", "id"),
         Role::Adviser | Role::Admin => (OrgKind::Service, "service organisations", "id"),
@@ -307,8 +325,9 @@ async fn organisations(
     }
     let values: Vec<String> = rows
         .iter()
-        .map(|o| match (kind, o.urn) {
-            (OrgKind::School, Some(urn)) => urn.to_string(),
+        .map(|o| match (kind, o.urn, &o.group_uid) {
+            (OrgKind::School, Some(urn), _) => urn.to_string(),
+            (OrgKind::Trust, _, Some(uid)) => format!("trust:{uid}"),
             _ => o.id.to_string(),
         })
         .collect();

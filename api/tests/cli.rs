@@ -201,6 +201,8 @@ async fn token_help_says_how_to_find_the_organisation_and_its_ways_give_a_workin
         "Finding the organisation (--org):",
         "  SCHOOL_BUYER    the school's 6-digit URN. List schools and their URNs with",
         "                    becta organisations --role SCHOOL_BUYER --name <part of its name>",
+        "                  or, for a trust-scoped buyer, trust:<Group UID>, listed with",
+        "                    becta organisations --role SCHOOL_BUYER --trusts",
         "  SUPPLIER        the supplier's id. List suppliers and their ids with",
         "                    becta organisations --role SUPPLIER --name <part of its name>",
         "                  or ask the running API (no token needed):",
@@ -225,6 +227,23 @@ async fn token_help_says_how_to_find_the_organisation_and_its_ways_give_a_workin
         .nth(1)
         .and_then(|l| l.split_once("  "))
         .context("no school listed")?;
+    let trusts = run(
+        &dir.0,
+        &[
+            "organisations",
+            "--role",
+            "SCHOOL_BUYER",
+            "--trusts",
+            "--limit",
+            "1",
+        ],
+    )?;
+    let (trust_org, trust) = trusts
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_once("  "))
+        .context("no trust listed")?;
+    assert!(trust_org.starts_with("trust:"), "{trusts}");
     let server = serve(&dir.0).await?;
     let answer = query(&server, None, graphql).await?;
     let supplier = &answer["products"]["edges"][0]["node"]["supplier"];
@@ -249,6 +268,11 @@ async fn token_help_says_how_to_find_the_organisation_and_its_ways_give_a_workin
             json!({ "name": school.trim(), "urn": urn.parse::<u32>()? }),
         ),
         ("SUPPLIER", id, json!({ "name": name, "urn": null })),
+        (
+            "SCHOOL_BUYER",
+            trust_org.trim(),
+            json!({ "name": trust.trim(), "urn": null }),
+        ),
     ] {
         let token = run(&dir.0, &["token", "--role", role, "--org", org])?;
         let answer = query(&server, Some(token.trim()), me).await?;

@@ -23,8 +23,11 @@ use crate::{Error, Result, db};
 pub struct Actor {
     pub user_id: Uuid,
     pub role: Role,
-    /// The school or supplier the user acts for; advisers and admins may have none.
+    /// The school, trust or supplier the user acts for; advisers and admins may have none.
     pub organisation_id: Option<Uuid>,
+    /// The kind of that organisation: a SCHOOL_BUYER acts for one school, or (trust-scoped)
+    /// for a trust and all its schools.
+    pub org_kind: Option<OrgKind>,
     pub email: Option<String>,
     pub display_name: Option<String>,
     /// The HTTP request this action came in on, for the audit log.
@@ -59,16 +62,37 @@ impl Actor {
             .ok_or_else(|| Error::Forbidden("the token names no supplier organisation".into()))
     }
 
-    /// The school of a SCHOOL_BUYER actor.
+    /// The school of a SCHOOL_BUYER actor who acts for one school. A trust-scoped buyer is
+    /// refused: what a school does for itself (borrow, buy, review) names one school.
     pub fn school_id(&self) -> Result<Uuid> {
         self.require(&[Role::SchoolBuyer])?;
-        self.organisation_id
-            .ok_or_else(|| Error::Forbidden("the token names no school".into()))
+        match (self.org_kind, self.organisation_id) {
+            (Some(OrgKind::School), Some(id)) => Ok(id),
+            (Some(OrgKind::Trust), _) => Err(Error::Forbidden(
+                "this is done for one school: the token names a trust, so sign in with a token \
+                 whose `org` is the school's URN"
+                    .into(),
+            )),
+            _ => Err(Error::Forbidden("the token names no school".into())),
+        }
+    }
+
+    /// The trust of a trust-scoped SCHOOL_BUYER (a token whose `org` is `trust:<Group UID>`).
+    pub fn trust_id(&self) -> Result<Uuid> {
+        self.require(&[Role::SchoolBuyer])?;
+        match (self.org_kind, self.organisation_id) {
+            (Some(OrgKind::Trust), Some(id)) => Ok(id),
+            _ => Err(Error::Forbidden(
+                "this is done for a trust: sign in with a token whose `org` is \
+                 `trust:<Group UID>`"
+                    .into(),
+            )),
+        }
     }
 }
 
-/// Finds the organisation a token's `org` claim names: a school's URN for SCHOOL_BUYER, a
-/// supplier's id for SUPPLIER; optional for ADVISER and ADMIN (the service's own organisation
+/// Finds the organisation a token's `org` claim names: a school's URN, or `trust:<Group UID>`
+/// for a trust-scoped buyer, for SCHOOL_BUYER; a supplier's id for SUPPLIER; optional for ADVISER and ADMIN (the service's own organisation
 /// by id). `UNAUTHENTICATED` when the claim is missing or names nothing we know.
 pub async fn resolve_organisation(
     db: &impl ConnectionTrait,
@@ -78,6 +102,14 @@ pub async fn resolve_organisation(
     let unknown = || Error::Unauthenticated("the token's organisation is not registered".into());
     let claim = claim.map(str::trim).filter(|c| !c.is_empty());
     let found = match (role, claim) {
+        (Role::SchoolBuyer, Some(claim)) if claim.starts_with("trust:") => {
+            let group_uid = claim["trust:".len()..].trim();
+            organisation::Entity::find()
+                .filter(organisation::Column::GroupUid.eq(group_uid))
+                .filter(organisation::Column::Kind.eq(OrgKind::Trust.code()))
+                .one(db)
+                .await?
+        }
         (Role::SchoolBuyer, Some(urn)) => {
             let urn: i32 = urn
                 .parse()
@@ -85,7 +117,9 @@ pub async fn resolve_organisation(
                 .filter(|u| (100_000..1_000_000).contains(u))
                 .ok_or_else(|| {
                     Error::Unauthenticated(
-                        "a school buyer's organisation must be its 6-digit URN".into(),
+                        "a school buyer's organisation must be its school's 6-digit URN or \
+                         `trust:<Group UID>`"
+                            .into(),
                     )
                 })?;
             organisation::Entity::find()

@@ -168,6 +168,7 @@ async fn bench(opts: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
         user_id: Uuid::new_v4(),
         role: Role::Supplier,
         organisation_id: Some(supplier),
+        org_kind: Some(becta_domain::vocab::OrgKind::Supplier),
         email: None,
         display_name: None,
         request_id: None,

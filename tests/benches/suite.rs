@@ -359,6 +359,7 @@ async fn setup(db: &DatabaseConnection, auth: Authenticator, clients: usize) -> 
             user_id: Uuid::new_v4(),
             role: Role::Supplier,
             organisation_id: Some(*supplier),
+            org_kind: Some(becta_domain::vocab::OrgKind::Supplier),
             email: None,
             display_name: None,
             request_id: None,

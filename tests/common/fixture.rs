@@ -16,8 +16,11 @@ use uuid::Uuid;
 pub struct Fixture {
     pub alpha: Uuid,
     pub beta: Uuid,
-    /// A school buyers' organisation, URN [`SCHOOL_URN`].
+    /// A school buyers' organisation, URN [`SCHOOL_URN`], in no trust.
     pub school: Uuid,
+    /// A multi-academy trust, Group UID [`TRUST_GROUP_UID`], of the schools [`TRUST_SCHOOL_URNS`].
+    pub trust: Uuid,
+    pub trust_schools: [Uuid; 2],
     pub ccs: Uuid,
     pub products: HashMap<&'static str, Uuid>,
     pub deals: HashMap<&'static str, Uuid>,
@@ -37,6 +40,9 @@ struct P {
 }
 
 pub const SCHOOL_URN: i32 = 100_001;
+pub const TRUST_GROUP_UID: &str = "9001";
+/// A primary and a secondary school of the trust, both in London.
+pub const TRUST_SCHOOL_URNS: [i32; 2] = [100_002, 100_003];
 
 pub const PUBLIC_PRODUCTS: &[&str] = &[
     "Alpha Phonics",
@@ -94,6 +100,38 @@ pub async fn load(conn: &DatabaseConnection) -> Result<Fixture> {
     )
     .await?;
     let (alpha, beta, school) = (ids[0], ids[1], ids[2]);
+    let trust = organisations::insert_many(
+        &tx,
+        vec![NewOrganisation {
+            group_uid: Some(TRUST_GROUP_UID.into()),
+            ..NewOrganisation::new(OrgKind::Trust, "Oak Valley Learning Trust")
+        }],
+    )
+    .await?[0];
+    let trust_school = |urn, phase, name| NewOrganisation {
+        urn: Some(urn),
+        phase: Some(phase),
+        region: Some(Region::London),
+        trust_id: Some(trust),
+        ..NewOrganisation::new(OrgKind::School, name)
+    };
+    let ids = organisations::insert_many(
+        &tx,
+        vec![
+            trust_school(
+                TRUST_SCHOOL_URNS[0],
+                Phase::Primary,
+                "Oak Valley Primary Academy",
+            ),
+            trust_school(
+                TRUST_SCHOOL_URNS[1],
+                Phase::Secondary,
+                "Oak Valley Secondary Academy",
+            ),
+        ],
+    )
+    .await?;
+    let trust_schools = [ids[0], ids[1]];
 
     let specs = [
         P {
@@ -272,6 +310,8 @@ pub async fn load(conn: &DatabaseConnection) -> Result<Fixture> {
         alpha,
         beta,
         school,
+        trust,
+        trust_schools,
         ccs,
         products,
         deals: deal_ids,

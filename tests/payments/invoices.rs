@@ -29,6 +29,7 @@ async fn prepare(s: &Shop, po: &str) -> Result<Prepared> {
         user_id: uuid::Uuid::new_v4(),
         role: Role::SchoolBuyer,
         organisation_id: Some(s.f.school),
+        org_kind: Some(becta_domain::vocab::OrgKind::School),
         email: None,
         display_name: Some("Bursar".into()),
         request_id: None,

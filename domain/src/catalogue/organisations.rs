@@ -24,6 +24,25 @@ pub async fn get_supplier(db: &impl ConnectionTrait, id: Uuid) -> Result<organis
         .ok_or(Error::not_found("supplier"))
 }
 
+/// The schools a SCHOOL_BUYER acts for, by name: their own school, or every school of the
+/// trust a trust-scoped buyer names. `FORBIDDEN` for other roles.
+pub async fn schools_in_scope(
+    db: &impl ConnectionTrait,
+    actor: &crate::actor::Actor,
+) -> Result<Vec<organisation::Model>> {
+    let scope = match actor.trust_id() {
+        Ok(trust) => organisation::Column::TrustId.eq(trust),
+        Err(_) => organisation::Column::Id.eq(actor.school_id()?),
+    };
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::Kind.eq(OrgKind::School.code()))
+        .filter(scope)
+        .order_by_asc(organisation::Column::Name)
+        .order_by_asc(organisation::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// Organisations by id: one query for all ids.
 pub async fn by_ids(
     db: &impl ConnectionTrait,
