@@ -21,5 +21,6 @@ mod reviews;
 mod schema;
 mod search;
 mod search_contract;
+mod search_faults;
 mod seed;
 mod shortlists;

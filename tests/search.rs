@@ -325,6 +325,7 @@ async fn writes_succeed_while_search_is_down_and_the_index_catches_up() -> Resul
     })
     .await?;
     let switch = switch.ok_or_else(|| anyhow::anyhow!("engine not wrapped"))?;
+    switch.until_set_up().await?;
     switch.set_up(false);
 
     fixture::load(&app.db).await?; // committed writes while the engine is down

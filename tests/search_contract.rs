@@ -6,7 +6,8 @@ use std::sync::Arc;
 use anyhow::Result;
 use becta_domain::search::{DealDocument, LotDocument};
 use becta_indexer::{
-    Attribute, Documents, Engine, Filter, Kind, Order, ProductDocument, SearchQuery, Sort,
+    Attribute, Documents, Engine, Filter, Kind, MatchingStrategy, Order, ProductDocument,
+    SearchQuery, Sort,
 };
 
 fn product(
@@ -207,6 +208,59 @@ async fn contract(engine: Engine) -> Result<()> {
         "{:?}",
         hl.hits[0]
     );
+
+    // Highlights cover whole words, typo matches too, and come only when asked for.
+    let hl = engine
+        .search(Kind::Products, &query("safegarding", vec![]))
+        .await?;
+    let snippets: Vec<&str> = hl.hits[0]
+        .highlights
+        .iter()
+        .map(|h| h.snippet.as_str())
+        .collect();
+    assert!(
+        snippets.iter().any(|s| s.contains("<em>Safeguarding</em>"))
+            && snippets.iter().all(|s| !s.contains("</em>g")),
+        "{snippets:?}"
+    );
+    let mut plain = query("chromebok", vec![]);
+    plain.highlights = false;
+    let r = engine.search(Kind::Products, &plain).await?;
+    assert_eq!(ids(&r).first(), Some(&1));
+    assert!(r.hits.iter().all(|h| h.highlights.is_empty()), "{r:?}");
+
+    // A sort applies to a query's matches (words first, then the sort): "laptop" finds the
+    // laptop trolley (700) and, through the synonym, the Chromebook monitor (500).
+    for (order, expected) in [(Order::Asc, [1, 5]), (Order::Desc, [5, 1])] {
+        let mut q = query("laptop", vec![]);
+        q.sort = Sort::By(Attribute::PricePence, order);
+        let r = engine.search(Kind::Products, &q).await?;
+        assert_eq!(ids(&r), expected, "{order:?}");
+        assert!(r.hits.iter().all(|h| h.score.is_none()));
+    }
+
+    // Matching strategies: "curriculum" is in every product, "phonics" in one. LAST drops
+    // words from the end (every product holds "curriculum"), FREQUENCY drops the commonest
+    // word first (only "phonics" is left to find), ALL needs both.
+    for (strategy, total) in [
+        (MatchingStrategy::Last, 5),
+        (MatchingStrategy::Frequency, 1),
+        (MatchingStrategy::All, 1),
+    ] {
+        let mut q = query("curriculum phonics", vec![]);
+        q.matching = strategy;
+        let r = engine.search(Kind::Products, &q).await?;
+        assert_eq!(
+            (r.total_hits, ids(&r).first()),
+            (total, Some(&2)),
+            "{strategy:?}"
+        );
+    }
+    let mut q = query("phonics trolleys", vec![]);
+    q.matching = MatchingStrategy::All;
+    assert_eq!(engine.search(Kind::Products, &q).await?.total_hits, 0);
+    q.matching = MatchingStrategy::Last;
+    assert_eq!(ids(&engine.search(Kind::Products, &q).await?), [2]);
 
     // Filters combine.
     let ks2 = Filter::AnyOf(Attribute::KeyStages, vec!["ks2".into()]);

@@ -28,7 +28,9 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection
     Ok(db)
 }
 
-/// Opens the configured search engine and applies its settings.
+/// Opens the configured search engine. Its settings are applied by the outbox worker
+/// (`Worker::run`), which retries until the engine answers, so a server starts while
+/// Meilisearch is down or frozen; `becta reindex` builds each index with its settings.
 pub async fn open_search(config: &Config) -> anyhow::Result<Engine> {
     let engine: Engine = match &config.search {
         SearchConfig::Embedded => Arc::new(EmbeddedEngine::open(config.data_dir.join("search"))?),
@@ -39,10 +41,6 @@ pub async fn open_search(config: &Config) -> anyhow::Result<Engine> {
             prefix,
         )?)),
     };
-    if let Err(e) = engine.prepare().await {
-        // Meilisearch may come up later: the worker retries, and search reports it is degraded.
-        tracing::warn!(engine = engine.name(), error = %e, "search engine not ready");
-    }
     tracing::info!(engine = engine.name(), "search engine opened");
     Ok(engine)
 }

@@ -78,9 +78,43 @@ pub fn highlight(text: &str, query_words: &[String]) -> Option<String> {
     any.then_some(out)
 }
 
+/// A highlighted text whose marks cover whole words: Meilisearch marks only the part of a
+/// word a prefix or typo matched (`<em>Chromeboo</em>k`); the embedded engine, and buyers,
+/// expect the word (`<em>Chromebook</em>`).
+pub fn whole_words(snippet: &str) -> String {
+    const CLOSE: &str = "</em>";
+    let mut out = String::with_capacity(snippet.len());
+    let mut rest = snippet;
+    while let Some(at) = rest.find(CLOSE) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + CLOSE.len()..];
+        let tail = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..tail]);
+        out.push_str(CLOSE);
+        rest = &rest[tail..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marks_that_end_inside_a_word_are_extended_to_its_end() {
+        assert_eq!(
+            whole_words("<em>Chromeboo</em>ks and <em>Safeguardin</em>g, <em>maths</em>."),
+            "<em>Chromebooks</em> and <em>Safeguarding</em>, <em>maths</em>."
+        );
+        assert_eq!(
+            whole_words("<em>Écol</em>é <em>x</em>"),
+            "<em>Écolé</em> <em>x</em>"
+        );
+        assert_eq!(whole_words("no marks"), "no marks");
+    }
 
     #[test]
     fn typos_and_prefixes_are_highlighted() {

@@ -12,6 +12,7 @@ pub mod meili;
 pub mod service;
 pub mod settings;
 pub mod timed;
+pub mod vocabulary;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -132,6 +133,9 @@ pub struct SearchQuery {
     pub offset: usize,
     /// Attributes whose value counts to return.
     pub facets: Vec<Attribute>,
+    /// Whether hits carry highlighted text (asking costs the engine time and, on
+    /// Meilisearch, a highlighted copy of each hit's fields in the answer).
+    pub highlights: bool,
 }
 
 impl SearchQuery {
@@ -144,6 +148,7 @@ impl SearchQuery {
             limit: 20,
             offset: 0,
             facets: vec![],
+            highlights: true,
         }
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use meilisearch_sdk::client::{Client, SwapIndexes};
 use meilisearch_sdk::documents::DocumentsQuery;
-use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode, ErrorType};
+use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode};
 use meilisearch_sdk::search::{MatchingStrategies, Selectors};
 use meilisearch_sdk::settings::{
     FacetingSettings, MinWordSizeForTypos, PaginationSetting, Settings, TypoToleranceSettings,
@@ -21,7 +21,9 @@ use meilisearch_sdk::settings::{
 use meilisearch_sdk::task_info::TaskInfo;
 use serde_json::{Map, Value as Json};
 
-use crate::settings::{self, SYNONYMS};
+use crate::highlight::whole_words;
+use crate::settings;
+use crate::vocabulary;
 use crate::{
     DealDocument, Documents, FacetCount, FacetDistribution, Filter, Highlight, Hit, Kind,
     MatchingStrategy, Order, ProductDocument, SearchEngine, SearchError, SearchQuery, SearchResult,
@@ -39,15 +41,16 @@ pub struct MeiliEngine {
     prefix: String,
 }
 
+/// What the engine's refusal means to a client. Queries reach the engine only after
+/// `settings::check_filter` and the search service checked them, so whatever Meilisearch
+/// refuses (a missing index, a setting it lacks, a bad key, its own fault) is the engine's
+/// state, not the buyer's input: `UNAVAILABLE`, logged with Meilisearch's own code.
 fn map_err(e: MeiliError) -> SearchError {
     match e {
-        MeiliError::Meilisearch(m) if m.error_type == ErrorType::InvalidRequest => {
-            SearchError::Invalid(m.error_message)
+        MeiliError::Meilisearch(m) => {
+            tracing::warn!(code = ?m.error_code, kind = ?m.error_type, message = %m.error_message, "meilisearch refused a call");
+            SearchError::Unavailable(format!("meilisearch: {}", m.error_message))
         }
-        MeiliError::Meilisearch(m) if m.error_type == ErrorType::Internal => {
-            SearchError::Unavailable(m.error_message)
-        }
-        MeiliError::Meilisearch(m) => SearchError::Internal(m.error_message),
         MeiliError::ParseError(p) => SearchError::Internal(p.to_string()),
         other => SearchError::Unavailable(other.to_string()),
     }
@@ -83,14 +86,10 @@ impl MeiliEngine {
 
     fn settings(kind: Kind) -> Settings {
         let mut synonyms: HashMap<String, Vec<String>> = HashMap::new();
-        for group in SYNONYMS {
-            for word in *group {
-                let others = group
-                    .iter()
-                    .filter(|w| *w != word)
-                    .map(|w| (*w).to_owned())
-                    .collect();
-                synonyms.insert((*word).to_owned(), others);
+        for group in vocabulary::synonyms() {
+            for word in group {
+                let others = group.iter().filter(|w| *w != word).cloned().collect();
+                synonyms.insert(word.clone(), others);
             }
         }
         let mut filterable: Vec<&str> = vec!["id"];
@@ -102,7 +101,7 @@ impl MeiliEngine {
             .with_filterable_attributes(filterable)
             .with_sortable_attributes(settings::numeric_attributes(kind))
             .with_synonyms(synonyms)
-            .with_stop_words(settings::STOP_WORDS)
+            .with_stop_words(vocabulary::stop_words())
             .with_ranking_rules(settings::RANKING_RULES)
             .with_typo_tolerance(TypoToleranceSettings {
                 enabled: Some(true),
@@ -323,10 +322,12 @@ impl SearchEngine for MeiliEngine {
             .with_limit(q.limit)
             .with_offset(q.offset)
             .with_show_ranking_score(true)
-            .with_attributes_to_retrieve(Selectors::Some(&["id", "record"]))
-            .with_attributes_to_highlight(Selectors::Some(&highlighted))
-            .with_highlight_pre_tag("<em>")
-            .with_highlight_post_tag("</em>");
+            .with_attributes_to_retrieve(Selectors::Some(&["id", "record"]));
+        if q.highlights {
+            s.with_attributes_to_highlight(Selectors::Some(&highlighted))
+                .with_highlight_pre_tag("<em>")
+                .with_highlight_post_tag("</em>");
+        }
         s.with_matching_strategy(match q.matching {
             MatchingStrategy::Last => MatchingStrategies::LAST,
             MatchingStrategy::All => MatchingStrategies::ALL,
@@ -364,7 +365,7 @@ impl SearchEngine for MeiliEngine {
                                     .filter(|t| t.contains("<em>"))
                                     .map(|t| Highlight {
                                         field: (*a).to_owned(),
-                                        snippet: t.to_owned(),
+                                        snippet: whole_words(t),
                                     })
                             })
                             .collect()
@@ -503,6 +504,27 @@ impl SearchEngine for MeiliEngine {
 mod tests {
     use super::*;
     use crate::Attribute;
+    use meilisearch_sdk::errors::{ErrorType, MeilisearchError};
+
+    #[test]
+    fn whatever_meilisearch_refuses_is_unavailable_not_the_buyers_input() {
+        let refusal = |code, error_type| {
+            map_err(MeiliError::Meilisearch(MeilisearchError {
+                error_message: "refused".into(),
+                error_code: code,
+                error_type,
+                error_link: String::new(),
+            }))
+        };
+        for e in [
+            refusal(ErrorCode::IndexNotFound, ErrorType::InvalidRequest),
+            refusal(ErrorCode::InvalidSearchSort, ErrorType::InvalidRequest),
+            refusal(ErrorCode::InvalidApiKey, ErrorType::Auth),
+            refusal(ErrorCode::InternalError, ErrorType::Internal),
+        ] {
+            assert!(matches!(e, SearchError::Unavailable(_)), "{e:?}");
+        }
+    }
 
     #[test]
     fn filters_become_meilisearch_expressions_with_safe_quoting() {

@@ -91,6 +91,8 @@ pub struct ProductSearch {
     pub offset: i32,
     /// Count facets (it costs time: skip it when nobody reads them).
     pub facets: bool,
+    /// Highlight the matched words in each hit (skip it when nobody reads them).
+    pub highlights: bool,
 }
 
 /// What a deal search narrows to.
@@ -120,10 +122,12 @@ pub struct DealSearch {
     pub first: i32,
     pub offset: i32,
     pub facets: bool,
+    pub highlights: bool,
 }
 
 impl ProductSearch {
-    /// A first page of 20, by relevance, dropping words from the end, with facets.
+    /// A first page of 20, by relevance, dropping words from the end, with facets and
+    /// highlights.
     pub fn new(text: impl Into<String>) -> Self {
         ProductSearch {
             text: text.into(),
@@ -133,12 +137,14 @@ impl ProductSearch {
             first: 20,
             offset: 0,
             facets: true,
+            highlights: true,
         }
     }
 }
 
 impl DealSearch {
-    /// A first page of 20, by relevance, dropping words from the end, with facets.
+    /// A first page of 20, by relevance, dropping words from the end, with facets and
+    /// highlights.
     pub fn new(text: impl Into<String>) -> Self {
         DealSearch {
             text: text.into(),
@@ -148,6 +154,7 @@ impl DealSearch {
             first: 20,
             offset: 0,
             facets: true,
+            highlights: true,
         }
     }
 }
@@ -288,6 +295,7 @@ pub fn product_query(s: &ProductSearch) -> Result<SearchQuery> {
     if s.facets {
         q.facets = PRODUCT_FACETS.to_vec();
     }
+    q.highlights = s.highlights;
     Ok(q)
 }
 
@@ -332,6 +340,7 @@ pub fn deal_query(s: &DealSearch, today: NaiveDate) -> Result<SearchQuery> {
     if s.facets {
         q.facets = DEAL_FACETS.to_vec();
     }
+    q.highlights = s.highlights;
     Ok(q)
 }
 

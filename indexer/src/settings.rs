@@ -103,31 +103,6 @@ pub fn names(attributes: &[Attribute]) -> Vec<&'static str> {
     attributes.iter().map(|a| a.name()).collect()
 }
 
-/// Groups of words and phrases that mean the same to a school buyer.
-pub const SYNONYMS: &[&[&str]] = &[
-    &["chromebook", "laptop", "notebook"],
-    &["mis", "management information system"],
-    &["send", "special educational needs"],
-    &[
-        "av",
-        "audio visual",
-        "interactive panel",
-        "interactive display",
-    ],
-    &["mfd", "multifunctional device", "printer", "photocopier"],
-    &["wifi", "wi-fi", "wireless"],
-    &["cctv", "security camera"],
-    &["vle", "learning platform"],
-    &["cpd", "professional development", "staff training"],
-    &["mfl", "languages", "modern foreign languages"],
-];
-
-/// Words a query can do without: left out of a query's matching (unless it holds nothing
-/// else), so "software for the office" is matched as "software office".
-pub const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with",
-];
-
 /// The order records are ranked in, as Meilisearch names its rules: how many of the query's
 /// words a record holds, then the requested sort (so a sort applies to a query's best
 /// matches), then fewer typos, closer words, a more important attribute, exact words. The

@@ -2,7 +2,8 @@
 //! that has not answered in time is `UNAVAILABLE`, like an engine that is down, so a request
 //! or the outbox worker never waits on it without end.
 //!
-//! Policy: searches, counts and health checks are short; writes wait for the engine's task to
+//! Policy: health checks are shortest (readiness answers within 2 s); searches and counts are
+//! short; writes wait for the engine's task to
 //! finish (the adapter's own task timeout, plus a margin); rebuilding an index and reading
 //! every digest go through whole indexes and get the longest limit.
 
@@ -12,8 +13,10 @@ use std::time::Duration;
 
 use crate::{Documents, Kind, SearchEngine, SearchError, SearchQuery, SearchResult, SearchResults};
 
-/// Searches, counts and health checks.
+/// Searches and counts.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Health checks, so readiness answers within 2 s whatever the engine does.
+pub const HEALTH_TIMEOUT: Duration = Duration::from_millis(1_500);
 /// Adding or removing documents, including the wait for the engine's task.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(150);
 /// Preparing indexes, rebuilding one, or reading all its digests.
@@ -30,7 +33,7 @@ async fn within<T>(
     tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
         Err(SearchError::Unavailable(format!(
             "{what}: no answer within {} s",
-            limit.as_secs()
+            limit.as_secs_f64()
         )))
     })
 }
@@ -78,7 +81,7 @@ impl<E: SearchEngine> SearchEngine for Timed<E> {
     }
 
     async fn health(&self) -> SearchResult<()> {
-        within(READ_TIMEOUT, "health", self.0.health()).await
+        within(HEALTH_TIMEOUT, "health", self.0.health()).await
     }
 }
 

@@ -77,9 +77,13 @@ impl Worker {
         self
     }
 
-    /// Processes batches until `stop` turns true (or its sender is dropped); backs off while the
-    /// engine fails.
+    /// Sets the engine's indexes up (retrying, with backoff, until the engine takes it), then
+    /// processes batches until `stop` turns true (or its sender is dropped); backs off while
+    /// the engine fails.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        if !self.prepare(&mut stop).await {
+            return;
+        }
         let mut failures: u32 = 0;
         let mut last_purge = std::time::Instant::now();
         loop {
@@ -110,6 +114,40 @@ impl Worker {
                 changed = stop.changed() => {
                     if changed.is_err() {
                         return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies the engine's settings until it succeeds; false when stopped first. An engine
+    /// that is down (or frozen) at start is set up once it answers, and nothing is indexed
+    /// before: documents added to a missing Meilisearch index would create it without the
+    /// ranking rules, filters and synonyms.
+    async fn prepare(&self, stop: &mut watch::Receiver<bool>) -> bool {
+        let mut failures: u32 = 0;
+        loop {
+            if *stop.borrow() {
+                return false;
+            }
+            match self.engine.prepare().await {
+                Ok(()) => {
+                    if failures > 0 {
+                        tracing::info!(engine = self.engine.name(), "search engine set up");
+                    }
+                    return true;
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    let pause = backoff(failures);
+                    tracing::warn!(engine = self.engine.name(), error = %e, retry_in_ms = pause.as_millis() as u64, "search engine setup failed");
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => {}
+                        changed = stop.changed() => {
+                            if changed.is_err() {
+                                return false;
+                            }
+                        }
                     }
                 }
             }

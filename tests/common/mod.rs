@@ -215,7 +215,6 @@ impl TestApp {
         Ok(v["data"].clone())
     }
 
-    /// A token for a new user with `role`, acting for `org` (a URN or a supplier id).
     /// The body of `GET /readyz`.
     pub async fn readiness(&self) -> Result<Value> {
         Ok(self
@@ -227,6 +226,8 @@ impl TestApp {
             .await?)
     }
 
+    /// A token for a new user with `role`, acting for `org` (a URN, `trust:<Group UID>` or a
+    /// supplier id).
     pub fn token(&self, role: Role, org: Option<&str>) -> String {
         self.token_for(Uuid::new_v4(), role, org)
     }

@@ -2,7 +2,7 @@
 //! engine does. It injects an outage; the engine behind it is the real one.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use becta_indexer::{
     Documents, Engine, Kind, SearchEngine, SearchError, SearchQuery, SearchResult, SearchResults,
@@ -11,6 +11,7 @@ use becta_indexer::{
 pub struct Switch {
     inner: Engine,
     up: AtomicBool,
+    set_up: AtomicUsize,
 }
 
 impl Switch {
@@ -18,7 +19,22 @@ impl Switch {
         Arc::new(Switch {
             inner,
             up: AtomicBool::new(true),
+            set_up: AtomicUsize::new(0),
         })
+    }
+
+    /// Waits until the outbox worker has set the engine up (its first step), so an outage
+    /// the test injects afterwards happens to a running service.
+    pub async fn until_set_up(&self) -> anyhow::Result<()> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while self.set_up.load(Ordering::SeqCst) == 0 {
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "the worker never set the engine up"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        Ok(())
     }
 
     pub fn set_up(&self, up: bool) {
@@ -43,7 +59,9 @@ impl SearchEngine for Switch {
     }
     async fn prepare(&self) -> SearchResult<()> {
         self.check()?;
-        self.inner.prepare().await
+        self.inner.prepare().await?;
+        self.set_up.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
     async fn upsert(&self, docs: Documents) -> SearchResult<()> {
         self.check()?;

@@ -19,7 +19,8 @@ use super::schema::{FLOAT_ATTRIBUTES, facet, highlighted};
 use super::shards::Shard;
 use crate::Attribute;
 use crate::highlight::{highlight, words};
-use crate::settings::{self, STOP_WORDS, SYNONYMS, typo_budget};
+use crate::settings::{self, typo_budget};
+use crate::vocabulary::{is_stop_word, synonyms};
 use crate::{
     FacetCount, FacetDistribution, Filter, Highlight, Hit, MatchingStrategy, Order, SearchError,
     SearchQuery, SearchResult, SearchResults, Sort,
@@ -134,11 +135,7 @@ impl Shard {
     /// words are left out, unless the query holds nothing else.
     fn text_units(&self, text: &str) -> SearchResult<Vec<Box<dyn Query>>> {
         let typed = words(text);
-        let meaningful: Vec<String> = typed
-            .iter()
-            .filter(|w| !STOP_WORDS.contains(&String::as_str(w)))
-            .cloned()
-            .collect();
+        let meaningful: Vec<String> = typed.iter().filter(|w| !is_stop_word(w)).cloned().collect();
         let ws = if meaningful.is_empty() {
             typed
         } else {
@@ -148,9 +145,9 @@ impl Shard {
         let mut i = 0;
         while i < ws.len() {
             // The longest synonym phrase starting here, if any.
-            let span = SYNONYMS
+            let span = synonyms()
                 .iter()
-                .flat_map(|group| group.iter().map(move |m| (group, *m)))
+                .flat_map(|group| group.iter().map(move |m| (group, m.as_str())))
                 .filter_map(|(group, member)| {
                     let mw = words(member);
                     (ws.len() >= i + mw.len() && ws[i..i + mw.len()] == mw[..]).then_some((
@@ -441,7 +438,7 @@ impl Shard {
                 .unwrap_or_default()
                 .to_owned();
             let mut highlights = Vec::new();
-            if !qwords.is_empty() {
+            if q.highlights && !qwords.is_empty() {
                 for (attr, field, _) in &self.fields.text {
                     if !highlighted(self.kind).contains(attr) {
                         continue;

@@ -172,6 +172,7 @@ impl SearchQueryRoot {
         };
         let mut search = product_search(asked, filter, sort)?;
         search.facets = look.field("facets").exists();
+        search.highlights = look.field("hits").field("highlights").exists();
         let page = service::search_products(&state.db, &state.search, &search)
             .await
             .gql()?;
@@ -208,6 +209,7 @@ impl SearchQueryRoot {
         };
         let mut search = deal_search(asked, filter, sort);
         search.facets = look.field("facets").exists();
+        search.highlights = look.field("hits").field("highlights").exists();
         let page = service::search_deals(&state.db, &state.search, &search)
             .await
             .gql()?;
@@ -238,6 +240,16 @@ impl SearchQueryRoot {
         let mut deals = deal_search(asked(), None, None);
         products.facets = look.field("products").field("facets").exists();
         deals.facets = look.field("deals").field("facets").exists();
+        products.highlights = look
+            .field("products")
+            .field("hits")
+            .field("highlights")
+            .exists();
+        deals.highlights = look
+            .field("deals")
+            .field("hits")
+            .field("highlights")
+            .exists();
         let (p, d) = service::search_both(&state.db, &state.search, &products, &deals)
             .await
             .gql()?;
