@@ -24,3 +24,4 @@ mod search_contract;
 mod search_faults;
 mod seed;
 mod shortlists;
+mod suggest;

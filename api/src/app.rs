@@ -8,6 +8,7 @@ use becta_domain::sea_orm::DatabaseConnection;
 use becta_indexer::Engine;
 use becta_indexer::embedded::EmbeddedEngine;
 use becta_indexer::meili::MeiliEngine;
+use becta_indexer::suggest::Suggester;
 use becta_indexer::timed::Timed;
 use becta_indexer::worker::Worker;
 use tokio::sync::watch;
@@ -146,12 +147,15 @@ pub async fn start(
             None
         }
     };
+    let suggester = Arc::new(Suggester::new(config.suggest_refresh));
+    becta_indexer::suggest::refresh(&db, &suggester).await?;
     let state = AppState {
         db,
         search,
         auth,
         payments,
         search_stale_after: config.search_stale_after,
+        suggester,
     };
     let server = http::start(
         config.listen,

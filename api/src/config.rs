@@ -32,6 +32,7 @@
 //! | `BECTA_STRIPE_WEBHOOK_SECRET` | unset | signing secret of `POST /webhooks/stripe` |
 //! | `BECTA_SWEEPER` | `true` | run the loan sweeper (expiry, hand-on, reminders) inside `serve` |
 //! | `BECTA_SWEEP_INTERVAL_MS` | `30000` | how often the sweeper looks for due loans |
+//! | `BECTA_SUGGEST_REFRESH_MS` | `2000` | how often typeahead (`suggest`) checks the catalogue for new names (0: at every call) |
 //! | `BECTA_LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | log filter |
 
@@ -215,6 +216,8 @@ pub struct Config {
     pub sweep_interval: std::time::Duration,
     /// Readiness reports search as degraded when a change has waited this long in the outbox.
     pub search_stale_after: std::time::Duration,
+    /// How often typeahead checks the catalogue for new names.
+    pub suggest_refresh: std::time::Duration,
     pub stripe: Option<StripeConfig>,
 }
 
@@ -311,6 +314,11 @@ impl Config {
             search_stale_after: std::time::Duration::from_secs(
                 number(&get, "BECTA_SEARCH_STALE_SECONDS", 60)?.max(1) as u64,
             ),
+            suggest_refresh: std::time::Duration::from_millis(number(
+                &get,
+                "BECTA_SUGGEST_REFRESH_MS",
+                2_000,
+            )? as u64),
             stripe: stripe_config(&get)?,
         })
     }

@@ -17,4 +17,6 @@ pub struct AppState {
     pub payments: Option<Arc<dyn becta_domain::payments::PaymentProvider>>,
     /// Readiness calls search degraded when a change has waited this long in the outbox.
     pub search_stale_after: std::time::Duration,
+    /// Typeahead's names.
+    pub suggester: Arc<becta_indexer::suggest::Suggester>,
 }

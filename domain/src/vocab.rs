@@ -310,6 +310,16 @@ code_enum! {
 }
 
 code_enum! {
+    /// What a typeahead suggestion names.
+    SuggestionKind {
+        Product = "product" => "Product",
+        Deal = "deal" => "Deal",
+        Supplier = "supplier" => "Supplier",
+        Category = "category" => "Category",
+    }
+}
+
+code_enum! {
     /// Which records a search with several words returns, as Meilisearch defines it.
     MatchingStrategy {
         /// Records holding every word first; when there are too few, the last word is dropped,

@@ -6,11 +6,13 @@
 //! document attributes (see [`settings`]), never engine fields; every write waits until the
 //! engine confirms it, so the worker marks an outbox row done only once it is searchable.
 
+pub mod did_you_mean;
 pub mod embedded;
 pub mod highlight;
 pub mod meili;
 pub mod service;
 pub mod settings;
+pub mod suggest;
 pub mod timed;
 pub mod vocabulary;
 pub mod worker;

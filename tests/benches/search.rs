@@ -127,6 +127,46 @@ fn workload() -> Vec<(Option<&'static str>, ProductFilter, ProductSort)> {
     ]
 }
 
+/// What a buyer types into the search box, a letter at a time (typos included).
+const TYPEAHEAD: &[&str] = &[
+    "c",
+    "ch",
+    "chr",
+    "chro",
+    "chrom",
+    "chromeb",
+    "chromebok",
+    "p",
+    "ph",
+    "pho",
+    "phon",
+    "phonic",
+    "s",
+    "sa",
+    "saf",
+    "safeg",
+    "safegard",
+    "i",
+    "in",
+    "inter",
+    "interactive p",
+    "m",
+    "ma",
+    "mat",
+    "maths t",
+    "r",
+    "re",
+    "read",
+    "readng",
+    "t",
+    "ti",
+    "timet",
+    "a",
+    "as",
+    "asses",
+    "assesm",
+];
+
 /// A workload query in words, e.g. `"chromebook"` or `(no text) KS3, badges, price, by rating`.
 fn label(q: &(Option<&str>, ProductFilter, ProductSort)) -> String {
     let (text, f, sort) = q;
@@ -551,7 +591,63 @@ async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
         ));
     }
 
-    // 5. Freshness: commit a change, then poll the engine until it shows.
+    // 5. Typeahead: what `suggest` answers while a buyer types, letter by letter.
+    let typed: Arc<Vec<Vec<u8>>> = Arc::new(
+        TYPEAHEAD
+            .iter()
+            .map(|p| {
+                let body = json!({
+                    "query": "query($p: String!) { suggest(prefix: $p, first: 8) { text kind id } }",
+                    "variables": { "p": p },
+                });
+                Ok(RawHttp::post_json(
+                    service.addr(),
+                    "/graphql",
+                    &serde_json::to_vec(&body)?,
+                ))
+            })
+            .collect::<Result<_>>()?,
+    );
+    for clients in [1usize, 16] {
+        eprintln!("measuring typeahead at {clients} client(s)");
+        let mut conns = Vec::with_capacity(clients);
+        for _ in 0..clients {
+            conns.push(tokio::sync::Mutex::new(
+                RawHttp::connect(service.addr()).await?,
+            ));
+        }
+        let conns = Arc::new(conns);
+        let reqs = typed.clone();
+        let (mut lat, rate, errors) =
+            load_for(clients, Duration::from_secs(opts.seconds), move |i| {
+                let (conns, reqs) = (conns.clone(), reqs.clone());
+                async move {
+                    let mut conn = conns[i % clients].lock().await;
+                    let body = conn.call(&reqs[i % reqs.len()]).await?;
+                    let v: Value = serde_json::from_slice(body)?;
+                    anyhow::ensure!(
+                        v.get("errors").is_none() && v["data"]["suggest"].is_array(),
+                        "bad typeahead answer: {v}"
+                    );
+                    Ok(())
+                }
+            })
+            .await?;
+        anyhow::ensure!(errors == 0, "typeahead errors under load: {errors}");
+        let (p50, p99) = (lat.pct(50.0), lat.pct(99.0));
+        eprintln!("typeahead {clients} clients: p50 {p50:.2} p99 {p99:.2} ({rate:.0}/s)");
+        rows.push((
+            format!("typeahead (`suggest`, {} prefixes typed letter by letter) via `POST /graphql`, {clients} client(s)", TYPEAHEAD.len()),
+            format!("p50 {p50:.1} ms, p99 {p99:.1} ms, {rate:.0} req/s, 0 errors"),
+            if clients == 16 {
+                "p99 < 10 ms".into()
+            } else {
+                String::new()
+            },
+        ));
+    }
+
+    // 6. Freshness: commit a change, then poll the engine until it shows.
     let sample: Vec<product::Model> = product::Entity::find()
         .filter(product::Column::Name.contains("G1-"))
         .limit(opts.freshness_writes as u64)

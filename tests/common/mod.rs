@@ -145,6 +145,8 @@ pub async fn spawn_app_with_engine(
         // The loan sweeper runs only in the tests that need it (its polling would otherwise
         // be counted by the query-count tests).
         ("BECTA_SWEEPER".into(), "false".into()),
+        // Typeahead checks for new names at every call, so a test sees what it just wrote.
+        ("BECTA_SUGGEST_REFRESH_MS".into(), "0".into()),
     ];
     env.extend(
         extra

@@ -6,6 +6,7 @@
 //! list is [`Attribute`].
 
 mod attributes;
+pub mod names;
 
 pub use attributes::Attribute;
 

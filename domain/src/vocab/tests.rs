@@ -43,6 +43,7 @@ fn every_value_has_its_own_readable_label() {
         OfferStatus,
         LoanStatus,
         MatchingStrategy,
+        SuggestionKind,
         ProductSort,
         DealSort,
         ReviewSort,

@@ -6,7 +6,9 @@ use becta_domain::vocab::{
     Badge, DealSort, EstablishmentType, HostingLocation, KeyStage, MatchingStrategy, Phase,
     Platform, PricingModel, ProductSort, RouteToMarket,
 };
+use becta_indexer::Kind;
 use becta_indexer::service::{self, DealFilter, DealSearch, ProductFilter, ProductSearch};
+use becta_indexer::suggest;
 use chrono::NaiveDate;
 
 use crate::graphql::error::GqlResult;
@@ -176,7 +178,10 @@ impl SearchQueryRoot {
         let page = service::search_products(&state.db, &state.search, &search)
             .await
             .gql()?;
-        product_results(ctx, page, look.field("hits").field("product")).await
+        let help = did_you_mean(ctx, &look, page.total_hits, Kind::Products, &search.text).await?;
+        let mut results = product_results(ctx, page, look.field("hits").field("product")).await?;
+        results.did_you_mean = help;
+        Ok(results)
     }
 
     /// Full-text search of current deals: typo tolerant, with filters, facets and sorts.
@@ -213,7 +218,10 @@ impl SearchQueryRoot {
         let page = service::search_deals(&state.db, &state.search, &search)
             .await
             .gql()?;
-        deal_results(ctx, page, look.field("hits").field("deal")).await
+        let help = did_you_mean(ctx, &look, page.total_hits, Kind::Deals, &search.text).await?;
+        let mut results = deal_results(ctx, page, look.field("hits").field("deal")).await?;
+        results.did_you_mean = help;
+        Ok(results)
     }
 
     /// Products and deals at once, best matches first.
@@ -253,7 +261,8 @@ impl SearchQueryRoot {
         let (p, d) = service::search_both(&state.db, &state.search, &products, &deals)
             .await
             .gql()?;
-        Ok(CombinedSearchResults {
+        let (p_total, d_total) = (p.total_hits, d.total_hits);
+        let mut results = CombinedSearchResults {
             products: product_results(
                 ctx,
                 p,
@@ -261,6 +270,60 @@ impl SearchQueryRoot {
             )
             .await?,
             deals: deal_results(ctx, d, look.field("deals").field("hits").field("deal")).await?,
-        })
+        };
+        results.products.did_you_mean = did_you_mean(
+            ctx,
+            &look.field("products"),
+            p_total,
+            Kind::Products,
+            &query,
+        )
+        .await?;
+        results.deals.did_you_mean =
+            did_you_mean(ctx, &look.field("deals"), d_total, Kind::Deals, &query).await?;
+        Ok(results)
     }
+
+    /// Names for the letters typed so far: products, deals, suppliers and categories whose
+    /// name has a word starting with them (a typo allowed from the fifth letter), names
+    /// that start with them first. New names are suggested within `BECTA_SUGGEST_REFRESH_MS`.
+    async fn suggest(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The letters typed, up to 100 characters.")] prefix: String,
+        #[graphql(desc = "Suggestions, 1 to 20 (default 8).")] first: Option<i32>,
+    ) -> async_graphql::Result<Vec<Suggestion>> {
+        let state = ctx.data::<AppState>()?;
+        let found = suggest::suggest(&state.db, &state.suggester, &prefix, first.unwrap_or(8))
+            .await
+            .gql()?;
+        Ok(found
+            .into_iter()
+            .map(|s| Suggestion {
+                text: s.text,
+                kind: s.kind,
+                id: ID(s.id),
+            })
+            .collect())
+    }
+}
+
+/// Help for a search that found nothing, when the client selected `didYouMean`.
+async fn did_you_mean(
+    ctx: &Context<'_>,
+    results: &async_graphql::Lookahead<'_>,
+    total_hits: u64,
+    kind: Kind,
+    text: &str,
+) -> async_graphql::Result<Option<DidYouMean>> {
+    if total_hits > 0 || text.trim().is_empty() || !results.field("didYouMean").exists() {
+        return Ok(None);
+    }
+    let state = ctx.data::<AppState>()?;
+    suggest::refresh(&state.db, &state.suggester).await.gql()?;
+    let names = state.suggester.snapshot();
+    let help = becta_indexer::did_you_mean::did_you_mean(&state.search, &names, kind, text)
+        .await
+        .gql()?;
+    Ok(Some(help.into()))
 }

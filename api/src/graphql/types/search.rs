@@ -63,6 +63,9 @@ pub struct ProductSearchResults {
     pub facets: PlainList<Facet>,
     /// Time the search engine took.
     pub processing_time_ms: u64,
+    /// When nothing was found: the words that matched nothing, respelt queries that find
+    /// records, and a broader query. Null when there are hits.
+    pub did_you_mean: Option<DidYouMean>,
 }
 
 #[derive(SimpleObject)]
@@ -73,6 +76,42 @@ pub struct DealSearchResults {
     pub facets: PlainList<Facet>,
     /// Time the search engine took.
     pub processing_time_ms: u64,
+    /// When nothing was found: the words that matched nothing, respelt queries that find
+    /// records, and a broader query. Null when there are hits.
+    pub did_you_mean: Option<DidYouMean>,
+}
+
+/// What a search that found nothing could have been.
+#[derive(SimpleObject)]
+pub struct DidYouMean {
+    /// The query's words that no record holds (stop words aside), lowercased. Empty when
+    /// every word is found somewhere and the filters left the page empty.
+    pub unmatched_words: Vec<String>,
+    /// Whole queries with those words respelt as the catalogue spells them, each finding
+    /// records, nearest first.
+    pub spellings: Vec<String>,
+    /// The query without the words that matched nothing, when it finds records.
+    pub broader_query: Option<String>,
+}
+
+impl From<becta_indexer::did_you_mean::DidYouMean> for DidYouMean {
+    fn from(d: becta_indexer::did_you_mean::DidYouMean) -> Self {
+        DidYouMean {
+            unmatched_words: d.unmatched_words,
+            spellings: d.spellings,
+            broader_query: d.broader_query,
+        }
+    }
+}
+
+/// A name for the letters typed so far.
+#[derive(SimpleObject)]
+pub struct Suggestion {
+    /// The name as written, e.g. a product's name or a deal's title.
+    pub text: String,
+    pub kind: becta_domain::vocab::SuggestionKind,
+    /// The product's, deal's or supplier's id, or the category's slug.
+    pub id: async_graphql::ID,
 }
 
 /// Search results for products and deals at once.
@@ -186,6 +225,7 @@ pub async fn product_results(
         ),
         facets: facets(page.facets),
         processing_time_ms: page.processing_time_ms,
+        did_you_mean: None,
     })
 }
 
@@ -246,5 +286,6 @@ pub async fn deal_results(
         hits,
         facets: facets(page.facets),
         processing_time_ms: page.processing_time_ms,
+        did_you_mean: None,
     })
 }
