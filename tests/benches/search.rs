@@ -4,7 +4,12 @@
 //! cargo bench -p becta-tests --bench search                       # 100,000 products, SQLite
 //! cargo bench -p becta-tests --bench search -- --products 20000 --seconds 5
 //! BECTA_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/becta_bench cargo bench -p becta-tests --bench search
+//! MEILISEARCH_URL=http://127.0.0.1:7700 cargo bench -p becta-tests --bench search  # Meilisearch mode
 //! ```
+//!
+//! In Meilisearch mode the same phases run against the server `MEILISEARCH_URL` names (indexes
+//! under a prefix of the run's own), and "GraphQL over engine" is the API's added latency over
+//! Meilisearch sent the adapter's exact requests; the figures go to their own section.
 //!
 //! It loads the sample dataset plus N generated products, times the outbox worker applying what
 //! the load queued, rebuilds the embedded index (bulk indexing throughput), starts the real
@@ -320,7 +325,25 @@ async fn run(opts: Options) -> Result<()> {
     } else {
         "SQLite"
     };
-    let env = [
+    // Meilisearch mode: `MEILISEARCH_URL` (and `MEILISEARCH_KEY`) name a server; the bench's
+    // indexes get a prefix of their own, so a server's other indexes are left alone.
+    let meili = std::env::var("MEILISEARCH_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let meili_env = meili.iter().flat_map(|url| {
+        [
+            ("BECTA_MEILISEARCH_URL", url.clone()),
+            (
+                "BECTA_MEILISEARCH_PREFIX",
+                format!("bench_{}_", uuid::Uuid::new_v4().simple()),
+            ),
+            (
+                "BECTA_MEILISEARCH_KEY",
+                std::env::var("MEILISEARCH_KEY").unwrap_or_default(),
+            ),
+        ]
+    });
+    let env: Vec<(&str, String)> = [
         ("BECTA_DATA_DIR", dir.display().to_string()),
         ("BECTA_DATABASE_URL", db_url.clone()),
         ("BECTA_LISTEN", "127.0.0.1:0".to_owned()),
@@ -331,7 +354,10 @@ async fn run(opts: Options) -> Result<()> {
         ("BECTA_RATE_SEARCHES_PER_MINUTE", "0".to_owned()),
         ("BECTA_RATE_MUTATIONS_PER_ADDRESS", "0".to_owned()),
         ("BECTA_RATE_MUTATIONS_PER_MINUTE", "0".to_owned()),
-    ];
+    ]
+    .into_iter()
+    .chain(meili_env)
+    .collect();
     // The fast paths' switches come from the environment, for A/B runs of one build.
     let config = Config::from_lookup(|k| {
         env.iter()
@@ -349,6 +375,10 @@ async fn run(opts: Options) -> Result<()> {
 }
 
 async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
+    let meili = matches!(
+        config.search,
+        becta_api::config::SearchConfig::Meilisearch { .. }
+    );
     let mut rows: Vec<(String, String, String)> = Vec::new();
     let db = becta_api::app::open_database(config).await?;
     anyhow::ensure!(
@@ -377,6 +407,7 @@ async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
     // 2. The load queued every product in the search outbox: time the worker applying that
     // backlog (the reindex below would otherwise mark it as covered by its rebuild).
     let engine = becta_api::app::open_search(config).await?;
+    engine.prepare().await?;
     let t = Instant::now();
     let applied = becta_indexer::worker::Worker::new(db.clone(), engine.clone())
         .drain()
@@ -704,15 +735,27 @@ async fn bench(opts: &Options, config: &Config, db_label: &str) -> Result<()> {
         table.push_str(&format!("| {what} | {figure} | {target} |\n"));
     }
     let section = format!(
-        "## Search and catalogue load\n\n{} on {}; database {db_label}, embedded search engine.\n\nCommand: `cargo bench -p becta-tests --bench search -- --products {} --seconds {}`\n\n{table}",
+        "## Search and catalogue load{}\n\n{} on {}; database {db_label}, {} search engine.\n\nCommand: `{}cargo bench -p becta-tests --bench search -- --products {} --seconds {}`\n\n{table}",
+        if meili { " on Meilisearch" } else { "" },
         chrono::Utc::now().format("%Y-%m-%d"),
         machine(),
+        if meili { "Meilisearch" } else { "embedded" },
+        if meili {
+            "MEILISEARCH_URL=<server> "
+        } else {
+            ""
+        },
         opts.products,
         opts.seconds,
     );
     println!("{section}");
     if opts.write_results {
-        support::write_section("search", &section)?;
+        let name = if meili {
+            "search-meilisearch"
+        } else {
+            "search"
+        };
+        support::write_section(name, &section)?;
     }
     Ok(())
 }
