@@ -343,7 +343,22 @@ impl SearchEngine for MeiliEngine {
         if !q.facets.is_empty() {
             s.with_facets(Selectors::Some(&facet_names));
         }
+        if q.sort == Sort::Relevance {
+            s.with_show_ranking_score_details(true);
+        }
         let res = s.execute::<Map<String, Json>>().await.map_err(map_err)?;
+        let mut scores = one_scale(
+            res.hits
+                .iter()
+                .map(|h| {
+                    (
+                        h.ranking_score,
+                        words_matched(h.ranking_score_details.as_ref()),
+                    )
+                })
+                .collect(),
+        )
+        .into_iter();
         let hits = res
             .hits
             .into_iter()
@@ -373,11 +388,10 @@ impl SearchEngine for MeiliEngine {
                     .unwrap_or_default();
                 Hit {
                     id,
-                    score: if q.sort == Sort::Relevance {
-                        h.ranking_score
-                    } else {
-                        None
-                    },
+                    score: scores
+                        .next()
+                        .flatten()
+                        .filter(|_| q.sort == Sort::Relevance),
                     highlights,
                     record: h
                         .result
@@ -500,11 +514,59 @@ impl SearchEngine for MeiliEngine {
     }
 }
 
+/// (words matched, words asked) from a hit's ranking details, when the query had words.
+fn words_matched(details: Option<&Map<String, Json>>) -> Option<(u64, u64)> {
+    let words = details?.get("words")?;
+    Some((
+        words.get("matchingWords")?.as_u64()?,
+        words.get("maxMatchingWords")?.as_u64()?,
+    ))
+}
+
+/// Scores on the embedded engine's scale (`embedded::query::scaled`): the share of the
+/// query's words a hit's level holds, less a fraction for its rank among the page's hits of
+/// that level (Meilisearch's own score, relative to the level's best). A hit whose details
+/// name no words (an empty query) keeps Meilisearch's score.
+fn one_scale(hits: Vec<(Option<f64>, Option<(u64, u64)>)>) -> Vec<Option<f64>> {
+    let mut best: HashMap<u64, f64> = HashMap::new();
+    for (score, words) in &hits {
+        if let (Some(s), Some((matched, _))) = (score, words) {
+            let b = best.entry(*matched).or_default();
+            *b = b.max(*s);
+        }
+    }
+    hits.into_iter()
+        .map(|(score, words)| match (score, words) {
+            (Some(s), Some((matched, asked))) if asked > 0 => {
+                let top = best.get(&matched).copied().unwrap_or(0.0);
+                let within = if top > 0.0 { s / top } else { 0.0 };
+                Some((matched.max(1) as f64 - 1.0 + within) / asked as f64)
+            }
+            (score, _) => score,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Attribute;
     use meilisearch_sdk::errors::{ErrorType, MeilisearchError};
+
+    #[test]
+    fn scores_share_the_embedded_engines_scale() {
+        let scores = one_scale(vec![
+            (Some(0.9), Some((2, 2))),
+            (Some(0.45), Some((2, 2))),
+            (Some(0.6), Some((1, 2))),
+            (Some(0.3), Some((1, 2))),
+            (Some(1.0), None),
+        ]);
+        assert_eq!(
+            scores,
+            [Some(1.0), Some(0.75), Some(0.5), Some(0.25), Some(1.0)]
+        );
+    }
 
     #[test]
     fn whatever_meilisearch_refuses_is_unavailable_not_the_buyers_input() {
