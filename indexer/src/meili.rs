@@ -514,6 +514,9 @@ impl SearchEngine for MeiliEngine {
     }
 }
 
+/// A hit's own score and, when the query had words, (words matched, words asked).
+type Ranked = (Option<f64>, Option<(u64, u64)>);
+
 /// (words matched, words asked) from a hit's ranking details, when the query had words.
 fn words_matched(details: Option<&Map<String, Json>>) -> Option<(u64, u64)> {
     let words = details?.get("words")?;
@@ -527,7 +530,7 @@ fn words_matched(details: Option<&Map<String, Json>>) -> Option<(u64, u64)> {
 /// query's words a hit's level holds, less a fraction for its rank among the page's hits of
 /// that level (Meilisearch's own score, relative to the level's best). A hit whose details
 /// name no words (an empty query) keeps Meilisearch's score.
-fn one_scale(hits: Vec<(Option<f64>, Option<(u64, u64)>)>) -> Vec<Option<f64>> {
+fn one_scale(hits: Vec<Ranked>) -> Vec<Option<f64>> {
     let mut best: HashMap<u64, f64> = HashMap::new();
     for (score, words) in &hits {
         if let (Some(s), Some((matched, _))) = (score, words) {
