@@ -1,8 +1,9 @@
 //! The contracts register: paid orders (card through the Stripe emulator, and invoices) make
 //! or extend a school's contract with a renewal reminder due; the spend summary counts invoice
-//! orders and the register's commitments. Schools' own entries, scoping, reminders and the CSV
-//! export are in `register`.
+//! orders and the register's commitments. Schools' own entries, scoping and reminders are in
+//! `register`; the CSV export in `export`.
 
+mod export;
 mod register;
 
 use std::time::{Duration, Instant};
@@ -141,7 +142,7 @@ impl Shop {
                 .app
                 .data_as(
                     &self.school,
-                    "query($id: ID!) { order(id: $id) { id status paidAt netPence } }",
+                    "query($id: ID!) { order(id: $id) { id status paidAt netPence stripePaymentIntentId } }",
                     json!({ "id": o["id"] }),
                 )
                 .await?["order"]
@@ -202,6 +203,26 @@ async fn a_card_paid_order_enters_the_register_with_a_renewal_reminder_due_and_l
     assert_eq!(c["annualCostPence"], 27_000);
     assert_eq!(c["licencesBought"], 100);
     assert_eq!(c["licencesInUse"], Value::Null);
+
+    // Stripe delivering the payment again changes nothing in the register.
+    let pi = first["stripePaymentIntentId"].as_str().context("pi")?;
+    let events = s.emulator.events("payment_intent.succeeded", pi).await?;
+    let body = serde_json::to_string(events.first().context("the payment event")?)?;
+    let now = Utc::now().timestamp();
+    let replay = s
+        .app
+        .client
+        .post(format!("{}/webhooks/stripe", s.app.url))
+        .header(
+            "stripe-signature",
+            stripe::signature(stripe::WEBHOOK_SECRET, now, &body),
+        )
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await?;
+    assert_eq!(replay.json::<Value>().await?["outcome"], "duplicate");
+    assert_eq!(my_contracts(&s.app, &s.school).await?, register);
 
     // The reminder is due on its day: the sweep writes it to the school once.
     assert_eq!(
@@ -374,5 +395,73 @@ async fn the_spend_summary_counts_paid_invoice_orders_and_the_registers_commitme
             { "key": "uncategorised", "label": "Uncategorised", "orders": 0, "netPence": 0, "contracts": 2, "annualCommitmentPence": 170_000 },
         ])
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn payments_for_one_product_arriving_at_once_make_one_contract() -> Result<()> {
+    use becta_domain::actor::Actor;
+    use becta_domain::orders::{self, PurchaseRequest};
+    use becta_domain::payments::{PaymentEffect, PaymentEvent, PaymentSubject};
+    use becta_domain::vocab::{OrgKind, PaymentMethod, PriceOption};
+
+    let app = crate::common::spawn_app().await?;
+    let f = fixture::load(&app.db).await?;
+    let buyer = Actor {
+        user_id: uuid::Uuid::new_v4(),
+        role: Role::SchoolBuyer,
+        organisation_id: Some(f.school),
+        org_kind: Some(OrgKind::School),
+        email: None,
+        display_name: Some("Bursar".into()),
+        request_id: None,
+    };
+    // Six orders written as `purchase` writes them, then their payments all at once.
+    let mut events = Vec::new();
+    for i in 1..=6 {
+        let o = orders::prepare(
+            &app.db,
+            &buyer,
+            PurchaseRequest {
+                product_id: f.products["Alpha Phonics"],
+                quantity: i,
+                price_option: PriceOption::ListPrice,
+                deal_id: None,
+                method: PaymentMethod::Card,
+                purchase_order_number: None,
+                loan_id: None,
+                client_key: Some(format!("at-once-{i}")),
+            },
+        )
+        .await?
+        .order;
+        events.push(PaymentEvent {
+            id: format!("evt_at_once_{i}_{}", uuid::Uuid::new_v4().simple()),
+            kind: "payment_intent.succeeded".into(),
+            created: Utc::now(),
+            subject: Some(PaymentSubject {
+                kind: PaymentMethod::Card,
+                provider_id: format!("pi_at_once_{i}_{}", uuid::Uuid::new_v4().simple()),
+                order_id: Some(o.id),
+            }),
+            effect: Some(PaymentEffect::Paid {
+                amount_pence: Some(o.total_pence),
+                currency: "gbp".into(),
+            }),
+        });
+    }
+    let applied = events.into_iter().map(|e| {
+        let db = app.db.clone();
+        tokio::spawn(async move { orders::apply_event(&db, &e).await })
+    });
+    for a in applied.collect::<Vec<_>>() {
+        assert_eq!(a.await??, orders::EventOutcome::Applied);
+    }
+    let school = app.token(Role::SchoolBuyer, Some(&fixture::SCHOOL_URN.to_string()));
+    let register = my_contracts(&app, &school).await?;
+    assert_eq!(register.len(), 1, "{register:?}");
+    assert_eq!(register[0]["paidOrders"], 6);
+    assert_eq!(register[0]["licencesBought"], 21);
+    assert_eq!(register[0]["annualCostPence"], 21 * 300);
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! A school's own entries: contracts bought elsewhere, their checks and versions, renewal
-//! reminders at 90 and 30 days, who sees which register, and the CSV export.
+//! reminders at 90 and 30 days, and who sees which register.
 
 use anyhow::{Context, Result};
 use becta_domain::vocab::Role;
@@ -9,12 +9,12 @@ use serde_json::{Value, json};
 use super::{CONTRACT, add, date, my_contracts, noon, notices, update};
 use crate::common::{TestApp, column, error_codes, fixture, parse_csv, spawn_app};
 
-fn field(r: &Value) -> Value {
+pub(super) fn field(r: &Value) -> Value {
     r["errors"][0]["extensions"]["field"].clone()
 }
 
 /// A contract bought elsewhere, from a supplier not in the catalogue.
-fn elsewhere(name: &str) -> Value {
+pub(super) fn elsewhere(name: &str) -> Value {
     json!({
         "productName": name, "supplierName": "Acme Cloud Ltd",
         "startsOn": "2026-09-01", "endsOn": "2029-08-31", "autoRenews": true,
@@ -23,16 +23,16 @@ fn elsewhere(name: &str) -> Value {
     })
 }
 
-struct Schools {
-    app: TestApp,
-    f: fixture::Fixture,
-    lone: String,
+pub(super) struct Schools {
+    pub(super) app: TestApp,
+    pub(super) f: fixture::Fixture,
+    pub(super) lone: String,
     trust_a: String,
     trust_b: String,
     trust: String,
 }
 
-async fn schools() -> Result<Schools> {
+pub(super) async fn schools() -> Result<Schools> {
     let app = spawn_app().await?;
     let f = fixture::load(&app.db).await?;
     let buyer = |org: String| app.token(Role::SchoolBuyer, Some(&org));
@@ -46,7 +46,7 @@ async fn schools() -> Result<Schools> {
     })
 }
 
-async fn added(app: &TestApp, token: &str, input: Value) -> Result<Value> {
+pub(super) async fn added(app: &TestApp, token: &str, input: Value) -> Result<Value> {
     let r = add(app, token, input).await?;
     anyhow::ensure!(r.get("errors").is_none(), "{r}");
     Ok(r["data"]["addContract"].clone())
@@ -181,16 +181,14 @@ async fn a_school_adds_a_contract_bought_elsewhere_and_bad_terms_are_refused_by_
         assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{change}: {r}");
         assert_eq!(field(&r), name, "{change}: {r}");
     }
-    // A catalogue product keeps its catalogue name.
-    let r = update(
-        &s.app,
-        &s.lone,
-        &from_catalogue["id"],
-        &json!(1),
-        json!({ "supplierName": "Someone" }),
-    )
-    .await?;
-    assert_eq!(field(&r), "supplierName", "{r}");
+    // A catalogue product and supplier keep their catalogue names.
+    for (change, name) in [
+        (json!({ "supplierName": "Someone" }), "supplierName"),
+        (json!({ "productName": "Something" }), "productName"),
+    ] {
+        let r = update(&s.app, &s.lone, &from_catalogue["id"], &json!(1), change).await?;
+        assert_eq!(field(&r), name, "{r}");
+    }
     // Null clears what may be cleared.
     let cleared = update(
         &s.app,
@@ -422,99 +420,5 @@ async fn another_school_never_sees_the_register_and_a_trust_sees_only_its_school
     ];
     want.sort();
     assert_eq!(ids, want);
-    Ok(())
-}
-
-#[tokio::test]
-async fn the_csv_export_has_the_registers_rows_quoted_for_spreadsheets() -> Result<()> {
-    let s = schools().await?;
-    let mut input = elsewhere("=HYPERLINK(\"http://x\")");
-    input["notes"] = json!("Renew with \"Acme\", or move, by spring");
-    input["supplierName"] = json!("Acme, Cloud & Co");
-    added(&s.app, &s.lone, input).await?;
-    added(
-        &s.app,
-        &s.lone,
-        json!({ "productId": s.f.products["Alpha Phonics"].to_string(),
-                "dealId": s.f.deals["Current Licences Deal"].to_string(),
-                "startsOn": "2026-09-01", "endsOn": "2027-08-31", "autoRenews": false,
-                "noticeDays": 30, "annualCostPence": 27_005, "licencesBought": 100 }),
-    )
-    .await?;
-
-    let (status, headers, body) = s
-        .app
-        .get_as(Some(&s.lone), "/exports/contracts.csv")
-        .await?;
-    assert_eq!(status, 200, "{body}");
-    assert!(
-        headers["content-type"]
-            .to_str()?
-            .starts_with("text/csv; charset=utf-8")
-    );
-    assert!(
-        headers["content-disposition"]
-            .to_str()?
-            .contains("contracts-register.csv")
-    );
-    let (header, rows) = parse_csv(&body)?;
-    assert_eq!(
-        header,
-        becta_domain::contracts::TABLE_HEADER
-            .iter()
-            .map(|h| h.to_string())
-            .collect::<Vec<_>>()
-    );
-    assert_eq!(rows.len(), 2);
-    // As `myContracts` orders them: the earlier notice date first.
-    let get =
-        |r: usize, name: &str| -> Result<String> { Ok(rows[r][column(&header, name)?].clone()) };
-    assert_eq!(get(0, "Product")?, "Alpha Phonics");
-    assert_eq!(get(0, "Supplier")?, "Alpha Learning Ltd");
-    assert_eq!(get(0, "Deal")?, "Current Licences Deal");
-    assert_eq!(get(0, "Source")?, "Added by the school");
-    assert_eq!(get(0, "Annual cost (GBP, before VAT)")?, "270.05");
-    assert_eq!(get(0, "Notice date")?, "2027-08-01");
-    assert_eq!(get(0, "Next reminder")?, "2027-05-03");
-    assert_eq!(get(0, "Auto-renews")?, "no");
-    assert_eq!(get(0, "Licences in use")?, "");
-    assert_eq!(get(1, "School")?, get(0, "School")?);
-    assert_eq!(get(1, "URN")?, fixture::SCHOOL_URN.to_string());
-    assert_eq!(
-        get(1, "Product")?,
-        "'=HYPERLINK(\"http://x\")",
-        "a formula is text"
-    );
-    assert_eq!(get(1, "Supplier")?, "Acme, Cloud & Co");
-    assert_eq!(get(1, "Notes")?, "Renew with \"Acme\", or move, by spring");
-    assert_eq!(get(1, "Auto-renews")?, "yes");
-    assert_eq!(get(1, "Licences in use")?, "1100");
-    assert!(
-        body.contains("\"Renew with \"\"Acme\"\", or move, by spring\""),
-        "RFC 4180 quoting: {body}"
-    );
-
-    // One school's rows, and who may not download.
-    let (_, _, one) = s
-        .app
-        .get_as(
-            Some(&s.lone),
-            &format!("/exports/contracts.csv?schoolId={}", s.f.school),
-        )
-        .await?;
-    assert_eq!(parse_csv(&one)?.1.len(), 2);
-    let (status, _, _) = s
-        .app
-        .get_as(Some(&s.lone), "/exports/contracts.csv?schoolId=x")
-        .await?;
-    assert_eq!(status, 400);
-    let (status, _, _) = s.app.get_as(None, "/exports/contracts.csv").await?;
-    assert_eq!(status, 401);
-    let supplier = s.app.token(Role::Supplier, Some(&s.f.alpha.to_string()));
-    let (status, _, _) = s
-        .app
-        .get_as(Some(&supplier), "/exports/contracts.csv")
-        .await?;
-    assert_eq!(status, 403);
     Ok(())
 }

@@ -295,12 +295,11 @@ pub async fn update(
         ));
     }
     let mut after = before.clone();
-    let manual = before.source == ContractSource::Manual.code();
     if let Some(name) = change.product_name {
-        if !manual && before.product_id.is_some() {
+        if before.product_id.is_some() {
             return Err(Error::bad_input(
                 "productName",
-                "a contract made by an order keeps the catalogue product's name",
+                "a catalogue product keeps its own name",
             ));
         }
         after.product_name = name.trim().to_owned();
