@@ -28,9 +28,11 @@ pub struct ContractInput {
     pub deal_id: Option<ID>,
     /// The deal's lot, if any (its deal is implied).
     pub lot_id: Option<ID>,
+    /// The first day of the contract.
     pub starts_on: NaiveDate,
     /// On or after `startsOn`, at most 10 years on.
     pub ends_on: NaiveDate,
+    /// Whether it renews for another term unless the school gives notice.
     pub auto_renews: bool,
     /// Notice the supplier needs, in days before the end: 0 up to the term's length.
     pub notice_days: i32,
@@ -54,14 +56,23 @@ pub struct ContractChangeInput {
     pub product_name: Option<String>,
     /// Only when the supplier is not a catalogue supplier.
     pub supplier_name: Option<String>,
+    /// The first day of the contract.
     pub starts_on: Option<NaiveDate>,
+    /// The last day of the current term: on or after `startsOn`, at most 10 years on.
     pub ends_on: Option<NaiveDate>,
+    /// Whether it renews for another term unless the school gives notice.
     pub auto_renews: Option<bool>,
+    /// Notice the supplier needs, in days before the end: 0 up to the term's length.
     pub notice_days: Option<i32>,
+    /// Days before the notice date to remind (up to 5, each 1 to 365).
     pub reminder_days: Option<Vec<i32>>,
+    /// What it costs a year, in pence before VAT (0 or more).
     pub annual_cost_pence: Option<i64>,
+    /// 0 or more.
     pub licences_bought: Option<i64>,
+    /// As the school counts them (0 or more); null clears.
     pub licences_in_use: MaybeUndefined<i64>,
+    /// Up to 2,000 characters; null clears.
     pub notes: MaybeUndefined<String>,
 }
 

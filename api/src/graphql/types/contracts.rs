@@ -10,6 +10,7 @@ pub struct Contract(pub ContractView);
 
 #[Object]
 impl Contract {
+    /// The contract's id.
     async fn id(&self) -> ID {
         ID(self.0.contract.id.to_string())
     }
@@ -17,9 +18,11 @@ impl Contract {
     async fn version(&self) -> i32 {
         self.0.contract.version
     }
+    /// The school whose contract it is.
     async fn school_id(&self) -> ID {
         ID(self.0.contract.school_id.to_string())
     }
+    /// That school's name.
     async fn school_name(&self) -> &str {
         &self.0.school_name
     }
@@ -47,6 +50,7 @@ impl Contract {
     async fn deal_id(&self) -> Option<ID> {
         self.0.contract.deal_id.map(|p| ID(p.to_string()))
     }
+    /// That deal's title.
     async fn deal_title(&self) -> Option<&str> {
         self.0.deal_title.as_deref()
     }
@@ -66,6 +70,7 @@ impl Contract {
     async fn paid_orders(&self) -> i32 {
         self.0.contract.paid_orders
     }
+    /// The first day of the contract.
     async fn starts_on(&self) -> NaiveDate {
         self.0.contract.starts_on
     }
@@ -98,6 +103,7 @@ impl Contract {
     async fn annual_cost_pence(&self) -> i64 {
         self.0.contract.annual_cost_pence
     }
+    /// Licences (or seats, or pupils covered) bought for the current term.
     async fn licences_bought(&self) -> i64 {
         self.0.contract.licences_bought
     }
@@ -113,6 +119,7 @@ impl Contract {
             .licences_in_use
             .map(|n| self.0.contract.licences_bought - n)
     }
+    /// The school's own notes.
     async fn notes(&self) -> Option<&str> {
         self.0.contract.notes.as_deref()
     }

@@ -133,7 +133,8 @@ impl OrderLine {
     }
 }
 
-/// Paid spend and savings in one group of a period.
+/// Paid spend and savings in one group of a period, with the annual commitments of the
+/// contracts running in it.
 #[derive(SimpleObject)]
 pub struct SpendRow {
     /// `2026-11` by month, a category slug, or a supplier id (`name:<name>` for a supplier
