@@ -8,6 +8,7 @@ mod auth;
 mod catalogue;
 mod common;
 mod compare;
+mod contracts;
 mod errors;
 mod fast_paths;
 mod hostile;

@@ -85,7 +85,8 @@ pub fn spawn_worker(
 }
 
 /// Starts the loan sweeper in the background: every `interval` it expires due loans, hands
-/// their seats on and writes reminders. Several sweepers may run against one database.
+/// their seats on and writes reminders, then writes the contracts register's renewal
+/// reminders that are due. Several sweepers may run against one database.
 pub fn spawn_sweeper(
     db: DatabaseConnection,
     interval: std::time::Duration,
@@ -99,6 +100,11 @@ pub fn spawn_sweeper(
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "loan sweep failed; retrying"),
+            }
+            match becta_domain::contracts::sweep(&db, chrono::Utc::now(), 200).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "contract renewal reminders written"),
+                Err(e) => tracing::warn!(error = %e, "contract reminder sweep failed; retrying"),
             }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}

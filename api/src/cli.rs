@@ -49,7 +49,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Run only the loan sweeper: expire due loans, hand seats on, write reminders.
+    /// Run only the sweeper: expire due loans, hand seats on, write loan reminders and
+    /// contract renewal reminders.
     Sweep {
         /// Sweep once and exit, instead of every BECTA_SWEEP_INTERVAL_MS.
         #[arg(long)]
@@ -260,6 +261,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             if once {
                 let s = becta_domain::lending::sweep(&db, chrono::Utc::now(), 10_000).await?;
                 tracing::info!(expired = s.expired, reminders = s.reminders, "loans swept");
+                let n = becta_domain::contracts::sweep(&db, chrono::Utc::now(), 10_000).await?;
+                tracing::info!(reminders = n, "contract renewal reminders written");
             } else {
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 let sweeper = app::spawn_sweeper(db, config.sweep_interval, stopped);

@@ -30,7 +30,7 @@
 //! | `BECTA_STRIPE_SECRET_KEY` | unset | Stripe secret key; unset turns purchases off (`PAYMENTS_DISABLED`) |
 //! | `BECTA_STRIPE_API_BASE` | Stripe | another Stripe API base, e.g. a local emulator |
 //! | `BECTA_STRIPE_WEBHOOK_SECRET` | unset | signing secret of `POST /webhooks/stripe` |
-//! | `BECTA_SWEEPER` | `true` | run the loan sweeper (expiry, hand-on, reminders) inside `serve` |
+//! | `BECTA_SWEEPER` | `true` | run the sweeper (loan expiry, hand-on, loan and contract renewal reminders) inside `serve` |
 //! | `BECTA_SWEEP_INTERVAL_MS` | `30000` | how often the sweeper looks for due loans |
 //! | `BECTA_SUGGEST_REFRESH_MS` | `2000` | how often typeahead (`suggest`) checks the catalogue for new names (0: at every call) |
 //! | `BECTA_LOG_FORMAT` | `text` | `text` or `json` |

@@ -1,5 +1,5 @@
 //! CSV downloads: `GET /exports/shortlists/{id}.csv` and
-//! `GET /exports/compare.csv?products=a,b&deals=...`.
+//! `GET /exports/compare.csv?products=a,b&deals=...` and `GET /exports/contracts.csv`.
 //!
 //! Policy: authorised exactly like the GraphQL fields they mirror (a shortlist needs a bearer
 //! token of someone it is shared with; a comparison is public data, though a bad token is
@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use becta_domain::{Error, compare, shortlists};
+use becta_domain::{Error, compare, contracts, shortlists};
 use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
@@ -184,6 +184,48 @@ pub async fn comparison(
         })
         .collect();
     csv_response(title, document(&header, &rows)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ContractsParams {
+    /// One school's register (of the schools the caller acts for).
+    #[serde(rename = "schoolId")]
+    school_id: Option<String>,
+}
+
+/// `GET /exports/contracts.csv[?schoolId=...]`: the contracts register, scoped as
+/// `myContracts` is (a school buyer's school, or a trust-scoped buyer's schools).
+#[handler]
+pub async fn contracts_csv(
+    req: &Request,
+    Query(params): Query<ContractsParams>,
+    Data(state): Data<&AppState>,
+    Data(admission): Data<&Admission>,
+) -> Response {
+    let actor = match admit(req, state, admission, ONE_EXPORT).await {
+        Ok(a) => a,
+        Err(refused) => return refused,
+    };
+    let Some(actor) = actor else {
+        return unauthenticated("sign in: send `Authorization: Bearer <token>`", "Bearer");
+    };
+    let school = match params.school_id.as_deref().map(str::parse::<Uuid>) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => {
+            return error_response(Error::bad_input(
+                "schoolId",
+                "`schoolId` is not a valid id: expected a UUID",
+            ));
+        }
+    };
+    match contracts::table(&state.db, &actor, school).await {
+        Ok(rows) => csv_response(
+            "contracts register",
+            document(&contracts::TABLE_HEADER, &rows),
+        ),
+        Err(e) => error_response(e),
+    }
 }
 
 #[cfg(test)]

@@ -534,6 +534,16 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// Where a contract in a school's register came from.
+    ContractSource {
+        /// Made by a paid order through BECTA.
+        Order = "order" => "Bought through BECTA",
+        /// Added by the school for something bought elsewhere.
+        Manual = "manual" => "Added by the school",
+    }
+}
+
 /// Product facets stored in `product_facets.facet`.
 pub mod facet {
     pub const SUBJECT: &str = "subject";

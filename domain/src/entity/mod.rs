@@ -10,6 +10,7 @@ pub mod adviser_category;
 pub mod adviser_region;
 pub mod audit_event;
 pub mod category;
+pub mod contract;
 pub mod deal;
 pub mod deal_category;
 pub mod deal_eligibility;

@@ -4,7 +4,8 @@
 //! void or a failed payment is not undone by a late "invoiced" (finalized or sent), which only
 //! moves an order still waiting for its invoice. An applied event records its payment's or
 //! invoice's id on an order whose request lost the provider's answer; an event about a second
-//! one for an order is alerted and not applied.
+//! one for an order is alerted and not applied. A payment makes or extends the school's
+//! contract for the product (`contracts::record_paid_order`) in the same transaction.
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
@@ -15,7 +16,7 @@ use super::save;
 use crate::entity::{order, stripe_event};
 use crate::payments::{PaymentEffect, PaymentEvent};
 use crate::vocab::{OrderStatus, PaymentMethod};
-use crate::{Result, audit, db, lending};
+use crate::{Result, audit, contracts, db, lending};
 
 /// What an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,10 +189,12 @@ async fn apply(
         }
     }
     let after = save(tx, before, after).await?;
-    if after.status == OrderStatus::Paid.code()
-        && let Some(loan_id) = after.loan_id
-    {
-        lending::convert(tx, loan_id).await?;
+    if after.status == OrderStatus::Paid.code() {
+        if let Some(loan_id) = after.loan_id {
+            lending::convert(tx, loan_id).await?;
+        }
+        // The school's contracts register, in the same transaction.
+        contracts::record_paid_order(tx, &after).await?;
     }
     audit::record_system(
         tx,

@@ -3,6 +3,7 @@
 
 mod advice;
 mod advisers;
+mod contracts;
 mod deals;
 mod lending;
 mod listings;
@@ -13,6 +14,7 @@ mod vetting;
 
 pub use advice::AdviceMutation;
 pub use advisers::AdviserMutation;
+pub use contracts::ContractMutation;
 pub use deals::DealMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
@@ -32,4 +34,5 @@ pub struct Mutation(
     AdviserMutation,
     ShortlistMutation,
     OrderMutation,
+    ContractMutation,
 );

@@ -5,6 +5,7 @@ mod advice;
 mod advisers;
 mod catalogue;
 mod compare;
+mod contracts;
 mod lending;
 mod orders;
 mod reviews;
@@ -16,6 +17,7 @@ pub use advice::AdviceQuery;
 pub use advisers::AdviserQuery;
 pub use catalogue::CatalogueQuery;
 pub use compare::CompareQuery;
+pub use contracts::ContractQuery;
 pub use lending::LendingQuery;
 pub use orders::OrderQuery;
 pub use reviews::ReviewQuery;
@@ -33,5 +35,6 @@ pub struct Query(
     CompareQuery,
     ShortlistQuery,
     OrderQuery,
+    ContractQuery,
     ReviewQuery,
 );

@@ -133,16 +133,23 @@ impl OrderLine {
     }
 }
 
-/// Paid spend and savings in one group of a period.
+/// Paid spend and savings in one group of a period, with the annual commitments of the
+/// contracts running in it.
 #[derive(SimpleObject)]
 pub struct SpendRow {
-    /// `2026-11` by month, a category slug, or a supplier id.
+    /// `2026-11` by month, a category slug, or a supplier id (`name:<name>` for a supplier
+    /// known only by the name a school gave a contract).
     pub key: String,
     pub label: String,
     pub orders: i64,
     pub net_pence: i64,
     pub vat_pence: i64,
     pub savings_pence: i64,
+    /// Contracts in the register (bought here or added by hand) running in the group's time.
+    pub contracts: i64,
+    /// Their annual costs, in pence before VAT: by month, what the school is committed to a
+    /// year in that month.
+    pub annual_commitment_pence: i64,
 }
 
 impl From<orders::SpendRow> for SpendRow {
@@ -154,6 +161,8 @@ impl From<orders::SpendRow> for SpendRow {
             net_pence: r.net_pence,
             vat_pence: r.vat_pence,
             savings_pence: r.savings_pence,
+            contracts: r.contracts,
+            annual_commitment_pence: r.annual_commitment_pence,
         }
     }
 }
