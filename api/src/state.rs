@@ -17,4 +17,8 @@ pub struct AppState {
     pub payments: Option<Arc<dyn becta_domain::payments::PaymentProvider>>,
     /// Readiness calls search degraded when a change has waited this long in the outbox.
     pub search_stale_after: std::time::Duration,
+    /// This server's figures for `GET /metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Who may read `GET /metrics`.
+    pub metrics_access: crate::config::MetricsAccess,
 }
