@@ -155,19 +155,32 @@ pub async fn start(
     };
     let suggester = Arc::new(Suggester::new(config.suggest_refresh));
     becta_indexer::suggest::refresh(&db, &suggester).await?;
+    if config.graphiql && !config.limits.introspection {
+        tracing::warn!(
+            "GraphiQL is on but introspection is off: it runs queries, without its schema explorer or completion"
+        );
+    }
+    let metrics = Arc::new(crate::metrics::Metrics::new());
     let state = AppState {
         db,
-        search,
+        // Searches answered for requests are timed into the metrics (the worker's are not).
+        search: Arc::new(crate::metered::Metered {
+            engine: search,
+            metrics: metrics.clone(),
+        }),
         auth,
         payments,
         search_stale_after: config.search_stale_after,
         suggester,
+        metrics,
+        metrics_access: config.metrics.clone(),
     };
     let server = http::start(
         config.listen,
         state,
         config.limits.clone(),
         config.rate_limits.clone(),
+        config.graphiql,
     )
     .await?;
     Ok(Service {

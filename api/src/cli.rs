@@ -130,7 +130,6 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -141,14 +140,25 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)) {
+    // Inside the runtime: traces are sent from a task of it.
+    let telemetry =
+        match runtime.block_on(async { telemetry::init(config.log_json, &config.tracing) }) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("becta: cannot set up traces: {e:#}");
+                return ExitCode::from(2);
+            }
+        };
+    let code = match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("becta: {e:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    runtime.block_on(async { telemetry.shutdown() });
+    code
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {

@@ -10,7 +10,11 @@
 //! | `BECTA_MAX_BATCH` | `10` | most operations in one batched request |
 //! | `BECTA_MAX_DEPTH` | `16` | deepest query accepted |
 //! | `BECTA_MAX_COMPLEXITY` | `5000` | most complex query accepted (each field costs 1, lists cost `first` times their items) |
-//! | `BECTA_INTROSPECTION` | `true` | allow schema introspection (GraphiQL needs it) |
+//! | `BECTA_INTROSPECTION` | `true`; `false` in production | allow schema introspection (GraphiQL needs it); when off, an introspection query is refused with `INTROSPECTION_DISABLED` |
+//! | `BECTA_GRAPHIQL` | `true`; `false` in production | serve GraphiQL at `GET /graphql` (its assets come from the server itself) |
+//! | `BECTA_METRICS_TOKEN` | none | bearer token `GET /metrics` requires; without one, metrics are open in development and off in production |
+//! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT` | none | an OpenTelemetry collector (OTLP over HTTP/protobuf) to send traces to |
+//! | `OTEL_SERVICE_NAME` | `becta` | the service name traces carry |
 //! | `BECTA_MEILISEARCH_URL` | none | a Meilisearch server; without it the embedded index in the data dir serves |
 //! | `BECTA_MEILISEARCH_KEY` | none | its API key |
 //! | `BECTA_MEILISEARCH_PREFIX` | none | prefix of the index names, so deployments can share a server |
@@ -196,6 +200,64 @@ impl Default for RateLimits {
     }
 }
 
+/// Who may read `GET /metrics`.
+#[derive(Debug, Clone)]
+pub enum MetricsAccess {
+    /// Anyone who reaches the server (development without a token).
+    Open,
+    /// Only requests with `Authorization: Bearer <token>`.
+    Token(Secret),
+    /// Not served (production without a token).
+    Off,
+}
+
+/// `BECTA_METRICS_TOKEN`: a token protects the metrics anywhere; without one they are open
+/// in development and off in production.
+fn metrics_access(
+    get: &impl Fn(&str) -> Option<String>,
+    production: bool,
+) -> anyhow::Result<MetricsAccess> {
+    match get("BECTA_METRICS_TOKEN").filter(|t| !t.trim().is_empty()) {
+        Some(t) if t.len() < 16 => bail!("BECTA_METRICS_TOKEN must be at least 16 characters"),
+        Some(t) => Ok(MetricsAccess::Token(Secret(t))),
+        None if production => Ok(MetricsAccess::Off),
+        None => Ok(MetricsAccess::Open),
+    }
+}
+
+/// Where traces go: an OpenTelemetry collector over OTLP (HTTP/protobuf), when configured.
+#[derive(Debug, Clone)]
+pub struct TracingConfig {
+    /// The traces endpoint, e.g. `http://collector:4318/v1/traces`.
+    pub otlp_traces_endpoint: Option<String>,
+    pub service_name: String,
+}
+
+impl TracingConfig {
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is, or `OTEL_EXPORTER_OTLP_ENDPOINT` with
+    /// `/v1/traces` added, as the OpenTelemetry specification says.
+    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let nonempty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let endpoint = match (
+            nonempty("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+            nonempty("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        ) {
+            (Some(traces), _) => Some(traces),
+            (None, Some(base)) => Some(format!("{}/v1/traces", base.trim_end_matches('/'))),
+            (None, None) => None,
+        };
+        if let Some(e) = &endpoint
+            && !(e.starts_with("http://") || e.starts_with("https://"))
+        {
+            bail!("OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL (OTLP over HTTP)");
+        }
+        Ok(TracingConfig {
+            otlp_traces_endpoint: endpoint,
+            service_name: nonempty("OTEL_SERVICE_NAME").unwrap_or_else(|| "becta".into()),
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `BECTA_ENV=production`: no generated secrets, no defaults that suit only a laptop.
@@ -219,6 +281,10 @@ pub struct Config {
     /// How often typeahead checks the catalogue for new names.
     pub suggest_refresh: std::time::Duration,
     pub stripe: Option<StripeConfig>,
+    /// Serve GraphiQL at `GET /graphql`.
+    pub graphiql: bool,
+    pub metrics: MetricsAccess,
+    pub tracing: TracingConfig,
 }
 
 impl Config {
@@ -243,13 +309,19 @@ impl Config {
             .unwrap_or_else(|| "127.0.0.1:8080".into())
             .parse()
             .context("BECTA_LISTEN must be an address such as 127.0.0.1:8080")?;
+        let production = match get("BECTA_ENV").as_deref() {
+            None | Some("development") | Some("test") => false,
+            Some("production") => true,
+            Some(other) => bail!("BECTA_ENV must be development or production, not {other}"),
+        };
         let d = Limits::default();
         let limits = Limits {
             max_body_bytes: number(&get, "BECTA_MAX_BODY_BYTES", d.max_body_bytes)?,
             max_batch: number(&get, "BECTA_MAX_BATCH", d.max_batch)?,
             max_depth: number(&get, "BECTA_MAX_DEPTH", d.max_depth)?,
             max_complexity: number(&get, "BECTA_MAX_COMPLEXITY", d.max_complexity)?,
-            introspection: flag(&get, "BECTA_INTROSPECTION", d.introspection)?,
+            // A production schema is not published unless the operator says so.
+            introspection: flag(&get, "BECTA_INTROSPECTION", d.introspection && !production)?,
             fast: FastPaths {
                 plain_answers: flag(&get, "BECTA_FAST_PLAIN_ANSWERS", d.fast.plain_answers)?,
             },
@@ -273,11 +345,6 @@ impl Config {
                     prefix: get("BECTA_MEILISEARCH_PREFIX").unwrap_or_default(),
                 }
             }
-        };
-        let production = match get("BECTA_ENV").as_deref() {
-            None | Some("development") | Some("test") => false,
-            Some("production") => true,
-            Some(other) => bail!("BECTA_ENV must be development or production, not {other}"),
         };
         let jwt = jwt_config(&get)?;
         let r = RateLimits::default();
@@ -320,6 +387,9 @@ impl Config {
                 2_000,
             )? as u64),
             stripe: stripe_config(&get)?,
+            graphiql: flag(&get, "BECTA_GRAPHIQL", !production)?,
+            metrics: metrics_access(&get, production)?,
+            tracing: TracingConfig::from_lookup(&get)?,
         })
     }
 }

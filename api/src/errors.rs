@@ -48,9 +48,12 @@ pub fn domain_error(e: Error) -> Response {
 fn respond(code: Code, extensions: serde_json::Value, message: &str) -> Response {
     let status =
         StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    Json(json!({ "errors": [{ "message": message, "extensions": extensions }] }))
+    let mut resp = Json(json!({ "errors": [{ "message": message, "extensions": extensions }] }))
         .with_status(status)
-        .into_response()
+        .into_response();
+    // For the error count of `/metrics`.
+    resp.extensions_mut().insert(code);
+    resp
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! HTTP routes: `POST /graphql`, GraphiQL at `GET /graphql`, `GET /healthz`, `GET /readyz`,
-//! and CSV exports under `/exports/`.
+//! HTTP routes: `POST /graphql`, GraphiQL at `GET /graphql` (its assets under `/graphiql/`),
+//! `GET /metrics`, `GET /healthz`, `GET /readyz`, and CSV exports under `/exports/`.
 //!
 //! Policy: the body is read with a size limit, a batch is bounded, every request gets an id
 //! (from `x-request-id` when sane, else a new UUID) that is logged and echoed back, and a panic
@@ -8,13 +8,13 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::DocumentOperations;
 use async_graphql::{BatchRequest, BatchResponse};
 use becta_domain::Code;
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::CatchPanic;
-use poem::web::{Data, Html, Json};
+use poem::web::{Data, Json};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use serde_json::json;
 use tokio::sync::oneshot;
@@ -95,7 +95,21 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         Err(refused) => return refused,
     };
     let mut responses = Vec::with_capacity(requests.len());
-    for r in requests {
+    for mut r in requests {
+        let started = Instant::now();
+        let operation = operation_name(&mut r);
+        if !http.limits.introspection
+            && r.parsed_query()
+                .is_ok_and(crate::introspection::asks_introspection)
+        {
+            let refused = crate::introspection::refused();
+            http.state
+                .metrics
+                .operation(operation.as_deref(), started.elapsed());
+            count_errors(&http.state.metrics, &refused);
+            responses.push(refused);
+            continue;
+        }
         // A cache per request: prefetched rows are reused by every nested field.
         let loader = RequestLoader::new(http.state.db.clone());
         let mut r = r.data(loader);
@@ -108,8 +122,12 @@ async fn graphql_post(req: &Request, body: Body, Data(http): Data<&Http>) -> Res
         if let Some(a) = &actor {
             r = r.data(a.clone());
         }
-        let response = http.schema.execute(r).await;
-        responses.push(ensure_codes(response));
+        let response = ensure_codes(http.schema.execute(r).await);
+        http.state
+            .metrics
+            .operation(operation.as_deref(), started.elapsed());
+        count_errors(&http.state.metrics, &response);
+        responses.push(response);
     }
     let out = if single {
         BatchResponse::Single(responses.remove(0))
@@ -140,6 +158,31 @@ enum Kind {
     Batch,
 }
 
+/// The operation's name: the one the request names, else that of a document's only named
+/// operation; none for an anonymous one.
+fn operation_name(r: &mut async_graphql::Request) -> Option<String> {
+    if let Some(name) = &r.operation_name {
+        return Some(name.clone());
+    }
+    match &r.parsed_query().ok()?.operations {
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+            ops.keys().next().map(|n| n.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Counts a GraphQL answer's errors by code.
+fn count_errors(metrics: &crate::metrics::Metrics, response: &async_graphql::Response) {
+    for e in &response.errors {
+        if let Some(async_graphql::Value::String(code)) =
+            e.extensions.as_ref().and_then(|x| x.get("code"))
+        {
+            metrics.error(code);
+        }
+    }
+}
+
 /// A JSON object is one operation, a JSON array a batch; anything else is refused. (Parsing
 /// straight into `BatchRequest` would take `[]` as one empty operation.)
 fn parse_body(bytes: &[u8]) -> Result<BatchRequest, String> {
@@ -164,16 +207,6 @@ fn parse_body(bytes: &[u8]) -> Result<BatchRequest, String> {
         }
         _ => Err("the body must be a JSON object (one operation) or an array (a batch)".to_owned()),
     }
-}
-
-#[handler]
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("BECTA 2.0 API")
-            .finish(),
-    )
 }
 
 #[handler]
@@ -228,7 +261,13 @@ async fn readyz(Data(http): Data<&Http>) -> Response {
 }
 
 /// Request id, a span for the request's logs, and one access-log line.
-async fn with_request_id<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+/// Errors answered outside GraphQL results (refusals, plain routes) are counted here by the
+/// code [`crate::errors`] puts on the response.
+async fn with_request_id<E: Endpoint>(
+    next: E,
+    mut req: Request,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+) -> poem::Result<Response> {
     let id = req
         .headers()
         .get("x-request-id")
@@ -249,6 +288,9 @@ async fn with_request_id<E: Endpoint>(next: E, mut req: Request) -> poem::Result
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
         };
+        if let Some(code) = resp.extensions().get::<Code>() {
+            metrics.error(code.as_str());
+        }
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(%method, %path, status = resp.status().as_u16(), ms, "served");
         if let Ok(v) = id.parse() {
@@ -263,7 +305,7 @@ async fn with_request_id<E: Endpoint>(next: E, mut req: Request) -> poem::Result
 /// How often the rate limiter forgets clients whose allowance is full again.
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoint {
+pub fn routes(state: AppState, limits: Limits, rate: RateLimits, graphiql: bool) -> impl Endpoint {
     let admission = Admission::new(rate);
     // Off the request path: no request ever scans the limiter's map.
     let limiter = std::sync::Arc::downgrade(&admission.limiter);
@@ -283,8 +325,16 @@ pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoin
         limits,
         admission: admission.clone(),
     };
+    let metrics = state.metrics.clone();
+    let graphql = if graphiql {
+        get(crate::graphiql::page).post(graphql_post)
+    } else {
+        get(crate::graphiql::turned_off).post(graphql_post)
+    };
     Route::new()
-        .at("/graphql", get(graphiql).post(graphql_post))
+        .at("/graphql", graphql)
+        .nest("/graphiql", crate::graphiql::assets(graphiql))
+        .at("/metrics", get(crate::metrics::serve))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/exports/shortlists/:file", get(exports::shortlist_csv))
@@ -295,7 +345,7 @@ pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoin
         .data(state)
         .data(admission)
         .with(CatchPanic::new())
-        .around(with_request_id)
+        .around(move |next, req| with_request_id(next, req, metrics.clone()))
 }
 
 /// A server running in the background; dropping `stop` (or sending on it) shuts it down.
@@ -337,6 +387,7 @@ pub async fn start(
     state: AppState,
     limits: Limits,
     rate: RateLimits,
+    graphiql: bool,
 ) -> anyhow::Result<RunningServer> {
     let acceptor = NoDelay(
         TcpListener::bind(listen.to_string())
@@ -349,7 +400,7 @@ pub async fn start(
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| anyhow::anyhow!("the listener has no address"))?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = routes(state, limits, rate);
+    let app = routes(state, limits, rate, graphiql);
     let task = tokio::spawn(async move {
         poem::Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(

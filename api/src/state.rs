@@ -19,4 +19,8 @@ pub struct AppState {
     pub search_stale_after: std::time::Duration,
     /// Typeahead's names.
     pub suggester: Arc<becta_indexer::suggest::Suggester>,
+    /// This server's figures for `GET /metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Who may read `GET /metrics`.
+    pub metrics_access: crate::config::MetricsAccess,
 }

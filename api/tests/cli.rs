@@ -153,10 +153,16 @@ impl Drop for Server {
 }
 
 async fn serve(dir: &Path) -> Result<Server> {
+    serve_with(dir, &[]).await
+}
+
+/// `becta serve` with more settings.
+async fn serve_with(dir: &Path, settings: &[(&str, &str)]) -> Result<Server> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
     let child = becta(dir)
+        .envs(settings.iter().copied())
         .arg("serve")
         .env("BECTA_LISTEN", format!("127.0.0.1:{port}"))
         .env("BECTA_SWEEPER", "false")
@@ -279,5 +285,172 @@ async fn token_help_says_how_to_find_the_organisation_and_its_ways_give_a_workin
         assert_eq!(answer["me"]["role"], role);
         assert_eq!(answer["me"]["organisation"], expected);
     }
+    Ok(())
+}
+
+/// An OpenTelemetry collector's OTLP/HTTP receiver on loopback, keeping every trace export.
+mod collector {
+    use std::sync::{Arc, Mutex};
+
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use poem::listener::{Acceptor, Listener, TcpListener};
+    use poem::web::Data;
+    use poem::{EndpointExt, IntoResponse, Response, Route, handler, post};
+    use prost::Message;
+
+    pub type Exports = Arc<Mutex<Vec<ExportTraceServiceRequest>>>;
+
+    #[handler]
+    async fn traces(body: Vec<u8>, Data(exports): Data<&Exports>) -> Response {
+        match ExportTraceServiceRequest::decode(body.as_slice()) {
+            Ok(export) => {
+                exports
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(export);
+                // An empty ExportTraceServiceResponse.
+                Vec::<u8>::new()
+                    .with_content_type("application/x-protobuf")
+                    .into_response()
+            }
+            Err(_) => poem::http::StatusCode::BAD_REQUEST.into_response(),
+        }
+    }
+
+    /// Starts the receiver: its base URL and what it received.
+    pub async fn start() -> anyhow::Result<(String, Exports)> {
+        let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await?;
+        let addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .ok_or_else(|| anyhow::anyhow!("no address"))?;
+        let exports = Exports::default();
+        let app = Route::new()
+            .at("/v1/traces", post(traces))
+            .data(exports.clone());
+        tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
+        Ok((format!("http://{addr}"), exports))
+    }
+}
+
+#[tokio::test]
+async fn serve_sends_each_request_and_its_database_calls_as_one_trace_to_an_otlp_collector()
+-> Result<()> {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+    use opentelemetry_proto::tonic::trace::v1::Span;
+
+    let (endpoint, exports) = collector::start().await?;
+    let dir = DataDir::new()?;
+    let server = serve_with(
+        &dir.0,
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_SERVICE_NAME", "becta-under-test"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    )
+    .await?;
+    let request_id = "trace-me-4711";
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/graphql", server.url))
+        .header("x-request-id", request_id)
+        .json(&json!({ "query": "query DealCount { deals(first: 3) { totalCount } }" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    ensure!(
+        answer["data"]["deals"]["totalCount"].as_i64() > Some(0),
+        "{answer}"
+    );
+
+    let text = |span: &Span, key: &str| {
+        span.attributes.iter().find(|a| a.key == key).and_then(|a| {
+            match a.value.as_ref().and_then(|v| v.value.as_ref()) {
+                Some(Any::StringValue(s)) => Some(s.clone()),
+                _ => None,
+            }
+        })
+    };
+    let started = Instant::now();
+    let (request, db_calls, service) = loop {
+        let (spans, services): (Vec<Span>, Vec<String>) = {
+            let exports = exports.lock().unwrap_or_else(|e| e.into_inner());
+            let spans = exports
+                .iter()
+                .flat_map(|e| &e.resource_spans)
+                .flat_map(|r| &r.scope_spans)
+                .flat_map(|s| s.spans.clone())
+                .collect();
+            let services = exports
+                .iter()
+                .flat_map(|e| &e.resource_spans)
+                .filter_map(|r| r.resource.as_ref())
+                .flat_map(|r| &r.attributes)
+                .filter(|a| a.key == "service.name")
+                .filter_map(|a| match a.value.as_ref().and_then(|v| v.value.as_ref()) {
+                    Some(Any::StringValue(s)) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            (spans, services)
+        };
+        let request = spans
+            .iter()
+            .find(|s| s.name == "request" && text(s, "request_id").as_deref() == Some(request_id))
+            .cloned();
+        if let Some(request) = request {
+            // The database calls made inside the request: spans of its trace whose chain of
+            // parents reaches it.
+            let inside = |span: &Span| {
+                let mut parent = span.parent_span_id.clone();
+                for _ in 0..32 {
+                    if parent == request.span_id {
+                        return true;
+                    }
+                    match spans
+                        .iter()
+                        .find(|s| s.trace_id == request.trace_id && s.span_id == parent)
+                    {
+                        Some(p) => parent = p.parent_span_id.clone(),
+                        None => return false,
+                    }
+                }
+                false
+            };
+            let db_calls: Vec<Span> = spans
+                .iter()
+                .filter(|s| s.name.starts_with("sea_orm.") && s.trace_id == request.trace_id)
+                .filter(|s| inside(s))
+                .cloned()
+                .collect();
+            if !db_calls.is_empty() {
+                break (request, db_calls, services);
+            }
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!(
+                "no trace of the request with its database calls within a minute ({} spans received)",
+                spans.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(request.trace_id.len(), 16);
+    assert!(
+        service.iter().any(|s| s == "becta-under-test"),
+        "{service:?}"
+    );
+    // The database calls say what they ran.
+    assert!(
+        db_calls
+            .iter()
+            .any(|s| text(s, "db.statement")
+                .is_some_and(|sql| sql.to_uppercase().contains("SELECT"))),
+        "{db_calls:?}"
+    );
+    assert!(db_calls.iter().all(|s| text(s, "db.system").is_some()));
+    drop(server);
     Ok(())
 }

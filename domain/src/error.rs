@@ -110,10 +110,12 @@ pub enum Code {
     PayloadTooLarge,
     BadSignature,
     Internal,
+    /// An introspection query (`__schema`, `__type`) on a server with introspection turned off.
+    IntrospectionDisabled,
 }
 
 impl Code {
-    pub const ALL: [Code; 11] = [
+    pub const ALL: [Code; 12] = [
         Code::BadUserInput,
         Code::NotFound,
         Code::Unauthenticated,
@@ -125,6 +127,7 @@ impl Code {
         Code::PayloadTooLarge,
         Code::BadSignature,
         Code::Internal,
+        Code::IntrospectionDisabled,
     ];
 
     /// The code as clients match on it.
@@ -141,6 +144,7 @@ impl Code {
             Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Code::BadSignature => "BAD_SIGNATURE",
             Code::Internal => "INTERNAL",
+            Code::IntrospectionDisabled => "INTROSPECTION_DISABLED",
         }
     }
 
@@ -149,7 +153,7 @@ impl Code {
         match self {
             Code::BadUserInput | Code::BadSignature => 400,
             Code::Unauthenticated => 401,
-            Code::Forbidden => 403,
+            Code::Forbidden | Code::IntrospectionDisabled => 403,
             Code::NotFound => 404,
             Code::Conflict => 409,
             Code::PayloadTooLarge => 413,

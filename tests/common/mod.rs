@@ -3,6 +3,7 @@
 //! SQLite by default (a file in a new temporary folder); with `TEST_DATABASE_URL=postgres://...`
 //! each test gets its own new PostgreSQL database, dropped when the test ends.
 
+pub mod chromium;
 pub mod fixture;
 pub mod flows;
 pub mod outage;
