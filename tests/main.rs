@@ -8,6 +8,7 @@ mod auth;
 mod catalogue;
 mod common;
 mod compare;
+mod deliveries;
 mod errors;
 mod fast_paths;
 mod hostile;

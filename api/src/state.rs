@@ -17,4 +17,6 @@ pub struct AppState {
     pub payments: Option<Arc<dyn becta_domain::payments::PaymentProvider>>,
     /// Readiness calls search degraded when a change has waited this long in the outbox.
     pub search_stale_after: std::time::Duration,
+    /// Accept `http://` webhook endpoints on loopback (development and tests).
+    pub webhook_http_loopback: bool,
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod compare;
 pub mod db;
+pub mod deliveries;
 pub mod entity;
 pub mod error;
 pub mod lending;

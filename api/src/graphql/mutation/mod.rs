@@ -4,6 +4,7 @@
 mod advice;
 mod advisers;
 mod deals;
+mod deliveries;
 mod lending;
 mod listings;
 mod orders;
@@ -14,6 +15,7 @@ mod vetting;
 pub use advice::AdviceMutation;
 pub use advisers::AdviserMutation;
 pub use deals::DealMutation;
+pub use deliveries::DeliveryMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
 pub use orders::OrderMutation;
@@ -32,4 +34,5 @@ pub struct Mutation(
     AdviserMutation,
     ShortlistMutation,
     OrderMutation,
+    DeliveryMutation,
 );

@@ -5,6 +5,7 @@ mod advice;
 mod advisers;
 mod catalogue;
 mod compare;
+mod deliveries;
 mod lending;
 mod orders;
 mod reviews;
@@ -16,6 +17,7 @@ pub use advice::AdviceQuery;
 pub use advisers::AdviserQuery;
 pub use catalogue::CatalogueQuery;
 pub use compare::CompareQuery;
+pub use deliveries::DeliveryQuery;
 pub use lending::LendingQuery;
 pub use orders::OrderQuery;
 pub use reviews::ReviewQuery;
@@ -34,4 +36,5 @@ pub struct Query(
     ShortlistQuery,
     OrderQuery,
     ReviewQuery,
+    DeliveryQuery,
 );

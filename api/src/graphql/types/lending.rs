@@ -210,7 +210,13 @@ impl Notification {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the SMTP server accepted its email; null until then (and when not emailed).
     async fn delivered_at(&self) -> Option<DateTime<Utc>> {
         self.0.delivered_at
+    }
+    /// Its email: `pending`, `sent`, `skipped` (email turned off for the kind, or no address
+    /// on record) or `failed`.
+    async fn email_status(&self) -> &str {
+        &self.0.email_status
     }
 }
