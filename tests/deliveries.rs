@@ -22,7 +22,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::common::{TEST_JWT_SECRET, TestApp, error_codes, fixture, smtp, spawn_app_with};
 
 /// A token whose claims carry an email address, as an identity provider's do.
-fn token_with_email(role: Role, org: Option<&str>, name: &str, email: &str) -> Result<String> {
+pub(crate) fn token_with_email(
+    role: Role,
+    org: Option<&str>,
+    name: &str,
+    email: &str,
+) -> Result<String> {
     let now = Utc::now().timestamp();
     let claims = json!({
         "sub": Uuid::new_v4().to_string(), "role": role.code(), "org": org,
@@ -37,7 +42,7 @@ fn token_with_email(role: Role, org: Option<&str>, name: &str, email: &str) -> R
 }
 
 /// A server sending email to the tests' SMTP server, retrying fast.
-async fn mailing_app(extra: &[(&str, &str)]) -> Result<(TestApp, smtp::SmtpServer)> {
+pub(crate) async fn mailing_app(extra: &[(&str, &str)]) -> Result<(TestApp, smtp::SmtpServer)> {
     let server = smtp::server()?;
     let mut env: Vec<(&str, String)> = server.server_env();
     env.push(("BECTA_DELIVERY_BACKOFF_MS", "20".into()));
@@ -85,7 +90,7 @@ async fn borrow(app: &TestApp, school: &str, offer: &str) -> Result<Value> {
         .clone())
 }
 
-async fn notifications_of(app: &TestApp, token: &str) -> Result<Vec<Value>> {
+pub(crate) async fn notifications_of(app: &TestApp, token: &str) -> Result<Vec<Value>> {
     let v = app
         .data_as(
             token,
@@ -123,7 +128,7 @@ async fn wait_for_email_status(
 }
 
 /// A message's text with quoted-printable soft breaks and escapes undone.
-fn readable(message: &str) -> String {
+pub(crate) fn readable(message: &str) -> String {
     message
         .replace("=\r\n", "")
         .replace("=\n", "")
@@ -131,7 +136,7 @@ fn readable(message: &str) -> String {
         .replace("=E2=80=99", "\u{2019}")
 }
 
-fn subject_of(message: &str) -> Option<&str> {
+pub(crate) fn subject_of(message: &str) -> Option<&str> {
     message
         .lines()
         .find_map(|l| l.strip_prefix("Subject: "))

@@ -16,6 +16,7 @@ mod http;
 mod lending;
 mod listings;
 mod matrix;
+mod notices;
 mod payments;
 mod relevance;
 mod reviews;

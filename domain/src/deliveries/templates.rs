@@ -129,9 +129,9 @@ fn paragraphs(kind: &str, subject: &str, p: &Value, f: &Facts) -> Option<(String
         ),
         "vetting.decided" => {
             let outcome = match s(p, "decision") {
-                Some("approve") => "approved",
-                Some("request_changes") => "sent back with changes requested",
-                Some("reject") => "refused",
+                Some("approved") => "approved",
+                Some("changes_requested") => "sent back with changes requested",
+                Some("rejected") => "refused",
                 _ => "decided",
             };
             let notes = s(p, "notes")
