@@ -550,6 +550,33 @@ async fn a_supplier_endpoint_receives_a_signed_verifiable_webhook_when_a_school_
             && n["subject"] == "A school is trialling Alpha Phonics"),
         "{notes:?}"
     );
+
+    // Giving the seat back is the second event.
+    let mine = app
+        .data_as(
+            &school,
+            "{ myLoans { edges { node { id version } } } }",
+            json!({}),
+        )
+        .await?;
+    let node = &mine["myLoans"]["edges"][0]["node"];
+    app.data_as(
+        &school,
+        "mutation($id: ID!, $v: Int!) { returnLoan(id: $id, version: $v) { status } }",
+        json!({ "id": node["id"], "v": node["version"] }),
+    )
+    .await?;
+    let got = hook.wait_for(2).await?;
+    let (headers, body) = &got[1];
+    let returned: Value = serde_json::from_str(body)?;
+    assert_eq!(returned["type"], "loan.returned");
+    assert_eq!(returned["data"]["loanId"], l["id"]);
+    assert_ne!(returned["id"], event["id"]);
+    assert!(verify(
+        header(headers, "becta-signature").context("signature")?,
+        body,
+        &secret
+    ));
     Ok(())
 }
 

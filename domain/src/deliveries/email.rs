@@ -216,7 +216,13 @@ pub async fn step(
     batch: u64,
 ) -> Result<usize> {
     let rows = claim(db, batch).await?;
+    let claimed = std::time::Instant::now();
     for n in &rows {
+        if claimed.elapsed() > LEASE / 2 {
+            // Past half the lease, leave the rest to be claimed again rather than risk a
+            // second worker sending them too.
+            break;
+        }
         let attempts = n.email_attempts + 1;
         let who = match recipients::of(db, n).await? {
             Outcome::Skip(why) => {

@@ -111,7 +111,9 @@ impl Deliverer {
     pub async fn step(&self) -> crate::Result<usize> {
         let mut n = 0;
         if let Some(m) = &self.mailer {
-            n += email::step(&self.db, m, &self.settings.backoff, self.batch).await?;
+            // Fewer emails a round: each may wait on a slow SMTP server.
+            let batch = self.batch.min(10);
+            n += email::step(&self.db, m, &self.settings.backoff, batch).await?;
         }
         n += webhooks::step(&self.db, &self.http, &self.settings.backoff, self.batch).await?;
         Ok(n)

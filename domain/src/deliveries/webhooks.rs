@@ -501,7 +501,12 @@ pub async fn step(
     batch: u64,
 ) -> Result<usize> {
     let rows = claim(db, batch).await?;
+    let claimed = std::time::Instant::now();
     for d in &rows {
+        if claimed.elapsed() > LEASE / 2 {
+            // Past half the lease, leave the rest to be claimed again.
+            break;
+        }
         let attempts = d.attempts + 1;
         let endpoint = webhook_endpoint::Entity::find_by_id(d.endpoint_id)
             .one(db)

@@ -197,7 +197,9 @@ impl Notification {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// e.g. `loan.granted`, `loan.reminder_7_days`, `loan.reminder_1_day`, `loan.expired`.
+    /// e.g. `loan.granted`, `loan.reminder_7_days`, `loan.reminder_1_day`, `loan.expired`,
+    /// `supplier.loan_granted`, `vetting.decided`, `review.published`, `advice.assigned`,
+    /// `review.flagged` (the README lists every kind and who gets it).
     async fn kind(&self) -> &str {
         &self.0.kind
     }
