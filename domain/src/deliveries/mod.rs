@@ -11,6 +11,7 @@
 
 pub mod alerts;
 pub mod email;
+pub mod endpoints;
 pub mod preferences;
 pub mod recipients;
 pub mod templates;
