@@ -86,7 +86,8 @@ pub fn spawn_worker(
 
 /// Starts the loan sweeper in the background: every `interval` it expires due loans, hands
 /// their seats on and writes reminders, then writes the contracts register's renewal
-/// reminders that are due. Several sweepers may run against one database.
+/// reminders that are due and tells advisers and admins of overdue cases and the vetting
+/// backlog. Several sweepers may run against one database.
 pub fn spawn_sweeper(
     db: DatabaseConnection,
     interval: std::time::Duration,
@@ -106,6 +107,12 @@ pub fn spawn_sweeper(
                 Ok(n) => tracing::info!(reminders = n, "contract renewal reminders written"),
                 Err(e) => tracing::warn!(error = %e, "contract reminder sweep failed; retrying"),
             }
+            // Overdue cases and the vetting backlog, told once each.
+            if let Err(e) =
+                becta_domain::deliveries::alerts::sweep(&db, chrono::Utc::now(), 200).await
+            {
+                tracing::warn!(error = %e, "alert sweep failed; retrying");
+            }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
                 _ = stop.changed() => return,
@@ -115,6 +122,21 @@ pub fn spawn_sweeper(
             }
         }
     })
+}
+
+/// Starts the deliverer in the background: email from the notification outbox (when an SMTP
+/// server is configured) and supplier webhooks. Several may run against one database.
+pub fn spawn_deliverer(
+    db: DatabaseConnection,
+    settings: becta_domain::deliveries::DeliverySettings,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<JoinHandle<()>> {
+    let deliverer = becta_domain::deliveries::Deliverer::new(db, settings)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !deliverer.sends_email() {
+        tracing::info!("no BECTA_SMTP_URL: email notifications wait in the outbox");
+    }
+    Ok(tokio::spawn(deliverer.run(stop)))
 }
 
 /// Starts serving on an already opened, migrated database.
@@ -142,6 +164,13 @@ pub async fn start(
         );
     } else if config.indexer {
         workers.push(spawn_worker(db.clone(), search.clone(), stopped.clone()));
+    }
+    if config.deliverer {
+        workers.push(spawn_deliverer(
+            db.clone(),
+            config.delivery.clone(),
+            stopped.clone(),
+        )?);
     }
     if config.sweeper {
         workers.push(spawn_sweeper(db.clone(), config.sweep_interval, stopped));
@@ -174,6 +203,7 @@ pub async fn start(
         suggester,
         metrics,
         metrics_access: config.metrics.clone(),
+        webhook_http_loopback: config.webhook_http_loopback,
     };
     let server = http::start(
         config.listen,

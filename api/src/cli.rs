@@ -1,4 +1,4 @@
-//! The command line: `becta [serve|migrate|seed|index|sweep|reindex|schema|token|organisations]`;
+//! The command line: `becta [serve|migrate|seed|index|sweep|deliver|reindex|schema|token|organisations]`;
 //! no subcommand means `serve`.
 //!
 //! Policy: a command with a result prints it on stdout (a token, a listing, the schema, an
@@ -53,6 +53,13 @@ enum Command {
     /// contract renewal reminders.
     Sweep {
         /// Sweep once and exit, instead of every BECTA_SWEEP_INTERVAL_MS.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Run only the deliverer (for a separate worker): email from the notification outbox
+    /// over SMTP (BECTA_SMTP_URL) and signed webhooks to suppliers' endpoints.
+    Deliver {
+        /// Deliver what is due now, then exit.
         #[arg(long)]
         once: bool,
     },
@@ -273,6 +280,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 tracing::info!(expired = s.expired, reminders = s.reminders, "loans swept");
                 let n = becta_domain::contracts::sweep(&db, chrono::Utc::now(), 10_000).await?;
                 tracing::info!(reminders = n, "contract renewal reminders written");
+                let a = becta_domain::deliveries::alerts::sweep(&db, chrono::Utc::now(), 10_000)
+                    .await?;
+                tracing::info!(
+                    overdue_cases = a.overdue_cases,
+                    vetting_backlog = a.vetting_backlog,
+                    "alerts swept"
+                );
             } else {
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 let sweeper = app::spawn_sweeper(db, config.sweep_interval, stopped);
@@ -280,6 +294,30 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 shutdown_signal().await;
                 let _ = stop.send(true);
                 sweeper.await?;
+            }
+        }
+        Command::Deliver { once } => {
+            let db = app::open_database(&config).await?;
+            if config.delivery.smtp.is_none() {
+                tracing::warn!("no BECTA_SMTP_URL: only webhooks are delivered");
+            }
+            if once {
+                let d = becta_domain::deliveries::Deliverer::new(db, config.delivery.clone())?;
+                let mut total = 0;
+                loop {
+                    match d.step().await? {
+                        0 => break,
+                        n => total += n,
+                    }
+                }
+                println!("{total} deliveries attempted");
+            } else {
+                let (stop, stopped) = tokio::sync::watch::channel(false);
+                let worker = app::spawn_deliverer(db, config.delivery.clone(), stopped)?;
+                tracing::info!("deliverer running");
+                shutdown_signal().await;
+                let _ = stop.send(true);
+                worker.await?;
             }
         }
         Command::Reindex => {

@@ -37,6 +37,14 @@
 //! | `BECTA_SWEEPER` | `true` | run the sweeper (loan expiry, hand-on, loan and contract renewal reminders) inside `serve` |
 //! | `BECTA_SWEEP_INTERVAL_MS` | `30000` | how often the sweeper looks for due loans |
 //! | `BECTA_SUGGEST_REFRESH_MS` | `2000` | how often typeahead (`suggest`) checks the catalogue for new names (0: at every call) |
+//! | `BECTA_SMTP_URL` | unset | SMTP server for email notifications: `smtp://host:25` (plain), `smtp://host:587?tls=required` (STARTTLS; `tls=opportunistic` if offered), `smtps://host:465` (TLS); `smtp://user:password@host` carries credentials. Unset: no email is sent and notifications wait in the outbox |
+//! | `BECTA_SMTP_USERNAME`, `BECTA_SMTP_PASSWORD` | unset | SMTP credentials, instead of putting them in the URL |
+//! | `BECTA_SMTP_FROM` | `BECTA <notifications@localhost>` | sender of notification email |
+//! | `BECTA_SMTP_TIMEOUT_SECONDS` | `10` | limit of each SMTP command (a whole message: four times this) |
+//! | `BECTA_DELIVERER` | `true` | run the deliverer (email when SMTP is set, and supplier webhooks) inside `serve` |
+//! | `BECTA_DELIVERY_BACKOFF_MS` | `30000` | first retry pause of a failed email or webhook; doubles per attempt, at most an hour |
+//! | `BECTA_WEBHOOK_TIMEOUT_SECONDS` | `10` | limit of each webhook call |
+//! | `BECTA_WEBHOOK_ALLOW_HTTP_LOOPBACK` | `false` | accept `http://` webhook endpoints on loopback (development and tests only) |
 //! | `BECTA_LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | log filter |
 
@@ -285,6 +293,60 @@ pub struct Config {
     pub graphiql: bool,
     pub metrics: MetricsAccess,
     pub tracing: TracingConfig,
+    /// Email and webhook delivery.
+    pub delivery: becta_domain::deliveries::DeliverySettings,
+    /// Run the deliverer inside `serve`.
+    pub deliverer: bool,
+    /// Accept `http://` webhook endpoints on loopback.
+    pub webhook_http_loopback: bool,
+}
+
+/// Email (when `BECTA_SMTP_URL` is set) and webhook delivery settings.
+fn delivery_config(
+    get: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<becta_domain::deliveries::DeliverySettings> {
+    use becta_domain::deliveries::{Backoff, DeliverySettings, SmtpSettings};
+    let nonempty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+    let smtp = match nonempty("BECTA_SMTP_URL") {
+        None => None,
+        Some(url) => {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                bail!("BECTA_SMTP_URL must start with smtp:// or smtps://");
+            }
+            let username = nonempty("BECTA_SMTP_USERNAME");
+            let password = nonempty("BECTA_SMTP_PASSWORD");
+            if username.is_some() != password.is_some() {
+                bail!("set both BECTA_SMTP_USERNAME and BECTA_SMTP_PASSWORD, or neither");
+            }
+            Some(SmtpSettings {
+                url,
+                username,
+                password,
+                from: nonempty("BECTA_SMTP_FROM")
+                    .unwrap_or_else(|| "BECTA <notifications@localhost>".into()),
+                timeout: std::time::Duration::from_secs(
+                    number(get, "BECTA_SMTP_TIMEOUT_SECONDS", 10)?.clamp(1, 300) as u64,
+                ),
+            })
+        }
+    };
+    let settings = DeliverySettings {
+        smtp,
+        backoff: Backoff {
+            base: std::time::Duration::from_millis(
+                number(get, "BECTA_DELIVERY_BACKOFF_MS", 30_000)?.max(10) as u64,
+            ),
+        },
+        http_timeout: std::time::Duration::from_secs(
+            number(get, "BECTA_WEBHOOK_TIMEOUT_SECONDS", 10)?.clamp(1, 60) as u64,
+        ),
+        ..DeliverySettings::default()
+    };
+    // Refuse a bad URL or sender at start, not at the first email.
+    if let Some(s) = &settings.smtp {
+        becta_domain::deliveries::Mailer::new(s).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(settings)
 }
 
 impl Config {
@@ -390,6 +452,9 @@ impl Config {
             graphiql: flag(&get, "BECTA_GRAPHIQL", !production)?,
             metrics: metrics_access(&get, production)?,
             tracing: TracingConfig::from_lookup(&get)?,
+            delivery: delivery_config(&get)?,
+            deliverer: flag(&get, "BECTA_DELIVERER", true)?,
+            webhook_http_loopback: flag(&get, "BECTA_WEBHOOK_ALLOW_HTTP_LOOPBACK", false)?,
         })
     }
 }

@@ -23,4 +23,6 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Who may read `GET /metrics`.
     pub metrics_access: crate::config::MetricsAccess,
+    /// Accept `http://` webhook endpoints on loopback (development and tests).
+    pub webhook_http_loopback: bool,
 }

@@ -454,3 +454,21 @@ async fn serve_sends_each_request_and_its_database_calls_as_one_trace_to_an_otlp
     drop(server);
     Ok(())
 }
+
+#[test]
+fn deliver_once_sends_what_is_due_and_a_bad_smtp_url_is_refused_at_start() -> Result<()> {
+    let dir = DataDir::new()?;
+    let out = run(&dir.0, &["deliver", "--once"])?;
+    assert_eq!(out, "0 deliveries attempted\n");
+    let refused = becta(&dir.0)
+        .env("BECTA_SMTP_URL", "imap://mail.example.com")
+        .args(["deliver", "--once"])
+        .output()?;
+    assert_eq!(refused.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("BECTA_SMTP_URL must start with smtp:// or smtps://"),
+        "{said}"
+    );
+    Ok(())
+}

@@ -198,6 +198,10 @@ pub async fn begin(db: &DatabaseConnection, actor: &Actor) -> Result<DatabaseTra
     )
     .exec_without_returning(&tx)
     .await?;
+    // The token's email is where the user's email notifications go (unless they set another).
+    if let Some(email) = &actor.email {
+        crate::deliveries::preferences::record_token_email(&tx, actor.user_id, email).await?;
+    }
     Ok(tx)
 }
 

@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod compare;
 pub mod contracts;
 pub mod db;
+pub mod deliveries;
 pub mod entity;
 pub mod error;
 pub mod lending;

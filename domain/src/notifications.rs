@@ -35,6 +35,10 @@ pub async fn notify(tx: &impl ConnectionTrait, n: Notice<'_>) -> Result<()> {
         created_at: Set(Utc::now()),
         delivered_at: Set(None),
         dedupe_key: Set(n.dedupe_key),
+        email_status: Set("pending".into()),
+        email_attempts: Set(0),
+        email_next_at: Set(None),
+        email_error: Set(None),
     })
     .on_conflict_do_nothing_on([notification::Column::DedupeKey])
     .exec(tx)
@@ -55,6 +59,25 @@ pub async fn mine(
             sea_orm::Condition::all()
                 .add(notification::Column::OrganisationId.eq(org))
                 .add(notification::Column::UserId.is_null()),
+        );
+    }
+    if actor.is_admin() {
+        // Admins' notices are addressed to the service organisation as a whole.
+        who = who.add(
+            sea_orm::Condition::all()
+                .add(notification::Column::UserId.is_null())
+                .add(
+                    notification::Column::OrganisationId.in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(crate::entity::organisation::Column::Id)
+                            .from(crate::entity::organisation::Entity)
+                            .and_where(
+                                crate::entity::organisation::Column::Kind
+                                    .eq(crate::vocab::OrgKind::Service.code()),
+                            )
+                            .to_owned(),
+                    ),
+                ),
         );
     }
     let mut q = notification::Entity::find().filter(who);

@@ -284,6 +284,18 @@ pub async fn assign(
         detail["overCapacity"] = json!(true);
     }
     history(&tx, id, "assigned", Some(detail.clone()), actor, true).await?;
+    if before.assignee_id != Some(adviser_id) {
+        let school = crate::deliveries::alerts::organisation_name(&tx, before.school_id).await?;
+        crate::deliveries::alerts::tell_user(
+            &tx,
+            adviser_id,
+            "advice.assigned",
+            format!("Case {} is assigned to you", before.reference),
+            json!({ "requestId": id, "reference": before.reference, "school": school }),
+            Some(format!("advice:{id}:assigned:{}", after.version)),
+        )
+        .await?;
+    }
     audit::record(
         &tx,
         actor,

@@ -64,6 +64,20 @@ pub async fn post(
         )
         .await?;
     }
+    if !is_staff(actor)
+        && let Some(adviser) = case.assignee_id
+    {
+        let school = crate::deliveries::alerts::organisation_name(&tx, case.school_id).await?;
+        crate::deliveries::alerts::tell_user(
+            &tx,
+            adviser,
+            "advice.school_reply",
+            format!("{school} replied on {}", case.reference),
+            json!({ "requestId": id, "reference": case.reference, "school": school }),
+            Some(format!("advice:{}:school_reply:{}", id, msg.id)),
+        )
+        .await?;
+    }
     // The school's answer to a case that awaits it puts the case back in progress.
     if !is_staff(actor) && states::allowed(status, AdviceStatus::InProgress, Step::SchoolAnswer) {
         after.status = AdviceStatus::InProgress.code().into();

@@ -15,6 +15,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub delivered_at: Option<DateTimeUtc>,
     pub dedupe_key: Option<String>,
+    /// `pending`, `sent` (the SMTP server accepted it), `skipped` (email off or no address)
+    /// or `failed` (permanently).
+    pub email_status: String,
+    pub email_attempts: i32,
+    pub email_next_at: Option<DateTimeUtc>,
+    pub email_error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -258,6 +258,12 @@ async fn change_loan(
                 ));
             }
             close_loan(&tx, &l, LoanStatus::Returned, "returned", Some(actor)).await?;
+            crate::deliveries::alerts::tell_supplier_of_loan(
+                &tx,
+                &l,
+                crate::deliveries::alerts::LoanNews::Returned,
+            )
+            .await?;
         }
         LoanChange::LeaveWaitlist => {
             if status != LoanStatus::Waitlisted {

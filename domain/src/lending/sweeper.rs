@@ -48,6 +48,12 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>, batch: u64) -> R
                 },
             )
             .await?;
+            crate::deliveries::alerts::tell_supplier_of_loan(
+                &tx,
+                &l,
+                crate::deliveries::alerts::LoanNews::Expired,
+            )
+            .await?;
             out.expired += 1;
         }
         db::commit(tx).await?;

@@ -91,6 +91,12 @@ pub(super) async fn lend_key_and_notify(tx: &impl ConnectionTrait, l: &loan::Mod
             dedupe_key: Some(format!("loan:{}:granted", l.id)),
         },
     )
+    .await?;
+    crate::deliveries::alerts::tell_supplier_of_loan(
+        tx,
+        l,
+        crate::deliveries::alerts::LoanNews::Granted,
+    )
     .await
 }
 

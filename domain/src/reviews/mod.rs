@@ -15,6 +15,7 @@
 
 mod aggregates;
 mod moderation;
+mod notices;
 mod pages;
 mod queue;
 mod responses;

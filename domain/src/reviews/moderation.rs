@@ -60,8 +60,10 @@ pub async fn flag(
                 .into(),
         ));
     }
+    let flag_id = Uuid::now_v7();
+    super::notices::flagged(&tx, &r, flag_id, reason.trim()).await?;
     review_flag::Entity::insert(review_flag::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(flag_id),
         review_id: Set(id),
         flagged_by: Set(actor.user_id),
         reason: Set(reason.trim().to_owned()),
@@ -200,6 +202,9 @@ pub async fn moderate(
     )
     .await?;
     let (decision, resolved) = decide(&tx, actor, id, action, reason).await?;
+    if !hide {
+        super::notices::published(&tx, &after).await?;
+    }
     audit::record(
         &tx,
         actor,

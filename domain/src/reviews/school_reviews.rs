@@ -158,6 +158,7 @@ pub async fn create(
         .exec_without_returning(&tx)
         .await?;
     apply(&tx, &row, 1).await?;
+    super::notices::published(&tx, &row).await?;
     outbox::enqueue_many(
         &tx,
         outbox::EntityType::Product,
@@ -231,6 +232,9 @@ pub async fn update(
     })
     .exec_without_returning(&tx)
     .await?;
+    if before.status == PUBLISHED && before.supplier_reply.is_some() {
+        super::notices::updated_after_reply(&tx, &after).await?;
+    }
     if before.status == PUBLISHED {
         apply(&tx, &before, -1).await?;
         apply(&tx, &after, 1).await?;

@@ -194,6 +194,22 @@ pub async fn decide(
         &notes,
     )
     .await?;
+    crate::deliveries::alerts::tell_supplier(
+        &tx,
+        p.supplier_id,
+        "vetting.decided",
+        format!("Vetting decision on {}", p.name),
+        serde_json::json!({
+            "productId": id,
+            "productName": p.name,
+            "revisionId": revision,
+            "decision": decision.code(),
+            "notes": notes.trim(),
+        }),
+        None,
+        Some(crate::deliveries::webhooks::WebhookEventKind::VettingDecided),
+    )
+    .await?;
     let approved = decision == VettingDecision::Approve;
     audit::record(
         &tx,

@@ -5,6 +5,7 @@ mod advice;
 mod advisers;
 mod contracts;
 mod deals;
+mod deliveries;
 mod lending;
 mod listings;
 mod orders;
@@ -16,6 +17,7 @@ pub use advice::AdviceMutation;
 pub use advisers::AdviserMutation;
 pub use contracts::ContractMutation;
 pub use deals::DealMutation;
+pub use deliveries::DeliveryMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
 pub use orders::OrderMutation;
@@ -35,4 +37,5 @@ pub struct Mutation(
     ShortlistMutation,
     OrderMutation,
     ContractMutation,
+    DeliveryMutation,
 );

@@ -6,6 +6,7 @@ mod advisers;
 mod catalogue;
 mod compare;
 mod contracts;
+mod deliveries;
 mod lending;
 mod orders;
 mod reviews;
@@ -18,6 +19,7 @@ pub use advisers::AdviserQuery;
 pub use catalogue::CatalogueQuery;
 pub use compare::CompareQuery;
 pub use contracts::ContractQuery;
+pub use deliveries::DeliveryQuery;
 pub use lending::LendingQuery;
 pub use orders::OrderQuery;
 pub use reviews::ReviewQuery;
@@ -37,4 +39,5 @@ pub struct Query(
     OrderQuery,
     ContractQuery,
     ReviewQuery,
+    DeliveryQuery,
 );

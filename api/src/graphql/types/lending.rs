@@ -197,7 +197,9 @@ impl Notification {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// e.g. `loan.granted`, `loan.reminder_7_days`, `loan.reminder_1_day`, `loan.expired`.
+    /// e.g. `loan.granted`, `loan.reminder_7_days`, `loan.reminder_1_day`, `loan.expired`,
+    /// `supplier.loan_granted`, `vetting.decided`, `review.published`, `advice.assigned`,
+    /// `review.flagged` (the README lists every kind and who gets it).
     async fn kind(&self) -> &str {
         &self.0.kind
     }
@@ -210,7 +212,13 @@ impl Notification {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the SMTP server accepted its email; null until then (and when not emailed).
     async fn delivered_at(&self) -> Option<DateTime<Utc>> {
         self.0.delivered_at
+    }
+    /// Its email: `pending`, `sent`, `skipped` (email turned off for the kind, or no address
+    /// on record) or `failed`.
+    async fn email_status(&self) -> &str {
+        &self.0.email_status
     }
 }

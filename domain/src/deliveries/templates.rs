@@ -1,0 +1,307 @@
+//! The email each notification kind becomes: a subject, a plain-text body and an HTML body,
+//! naming the person it goes to and the product or case it is about.
+//!
+//! Policy: every kind has a template here, in one place. A kind this module does not know (a
+//! new producer added without a template) still becomes a sensible email, built from the
+//! notification's subject and payload: nothing is ever dropped for want of a template. Text
+//! from the database is HTML-escaped in the HTML body.
+
+use serde_json::Value;
+
+/// What a template may name, loaded by the mailer for each notification.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The recipient's name, e.g. "Sam Patel".
+    pub recipient: String,
+    /// The product the notification is about, when its payload names one.
+    pub product: Option<String>,
+    /// The organisation the notification is for (the school, the supplier).
+    pub organisation: Option<String>,
+}
+
+/// A rendered email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn s<'a>(payload: &'a Value, key: &str) -> Option<&'a str> {
+    payload.get(key).and_then(Value::as_str)
+}
+
+/// A date from an RFC 3339 timestamp, as people read it ("12 March 2027").
+fn day(payload: &Value, key: &str) -> Option<String> {
+    let t = chrono::DateTime::parse_from_rfc3339(s(payload, key)?).ok()?;
+    Some(t.format("%-d %B %Y").to_string())
+}
+
+/// The paragraphs of a known kind; `None` for a kind without a template.
+fn paragraphs(kind: &str, subject: &str, p: &Value, f: &Facts) -> Option<(String, Vec<String>)> {
+    let product = f.product.as_deref().unwrap_or("the product");
+    let case = s(p, "reference").unwrap_or("your case");
+    let ends = day(p, "endsAt")
+        .map(|d| format!(" It ends on {d}."))
+        .unwrap_or_default();
+    let one = |subject: String, line: String| Some((subject, vec![line]));
+    match kind {
+        "loan.granted" => one(
+            format!("Your trial of {product} is ready"),
+            format!(
+                "Your school's trial seat for {product} is ready.{ends} Sign in to BECTA to see \
+                 any activation code and to extend or return the trial."
+            ),
+        ),
+        "loan.reminder_7_days" => one(
+            format!("Your trial of {product} ends within 7 days"),
+            format!(
+                "Your school's trial of {product} ends within 7 days.{ends} If it has earned its \
+                 place, you can buy it through BECTA before the trial ends."
+            ),
+        ),
+        "loan.reminder_1_day" => one(
+            format!("Your trial of {product} ends tomorrow"),
+            format!("Your school's trial of {product} ends within a day.{ends}"),
+        ),
+        "loan.expired" => one(
+            format!("Your trial of {product} has ended"),
+            format!(
+                "Your school's trial of {product} has ended and its seat has passed on. You can \
+                 still buy {product} through BECTA."
+            ),
+        ),
+        "loan.offer_closed" => one(
+            format!("The trial of {product} has closed"),
+            format!(
+                "The supplier closed the trial of {product}, so your school's place on its \
+                 waitlist has ended."
+            ),
+        ),
+        "advice.reply" => one(
+            format!("Your adviser replied on {case}"),
+            format!("Your procurement adviser replied on case {case}. Sign in to read the reply."),
+        ),
+        "advice.recommendation" => one(
+            format!("Recommendations for {case}"),
+            format!("Your procurement adviser has recommended products for case {case}."),
+        ),
+        "advice.assigned" => one(
+            format!("Case {case} is assigned to you"),
+            format!(
+                "Case {case} from {} is assigned to you. Sign in to read it and reply to the school.",
+                s(p, "school").unwrap_or("a school")
+            ),
+        ),
+        "advice.school_reply" => one(
+            format!("The school replied on {case}"),
+            format!(
+                "{} replied on case {case}. Sign in to read the reply.",
+                s(p, "school").unwrap_or("The school")
+            ),
+        ),
+        "advice.overdue" => one(
+            format!("Case {case} is overdue"),
+            format!(
+                "Case {case} is past its service level: the school is waiting for a first reply."
+            ),
+        ),
+        "supplier.loan_granted" => one(
+            format!("A school is trialling {product}"),
+            format!(
+                "{} borrowed a trial seat of {product}.{ends}",
+                s(p, "school").unwrap_or("A school")
+            ),
+        ),
+        "supplier.loan_returned" => one(
+            format!("A trial seat of {product} was returned"),
+            format!(
+                "{} returned its trial seat of {product} early; the seat passes to the next school waiting.",
+                s(p, "school").unwrap_or("A school")
+            ),
+        ),
+        "supplier.loan_expired" => one(
+            format!("A trial of {product} has ended"),
+            format!(
+                "The trial of {product} by {} has ended.",
+                s(p, "school").unwrap_or("a school")
+            ),
+        ),
+        "vetting.decided" => {
+            let outcome = match s(p, "decision") {
+                Some("approved") => "approved",
+                Some("changes_requested") => "sent back with changes requested",
+                Some("rejected") => "refused",
+                _ => "decided",
+            };
+            let notes = s(p, "notes")
+                .filter(|n| !n.trim().is_empty())
+                .map(|n| format!("The vetting team's notes: {n}"));
+            Some((
+                format!("Your listing {product} was {outcome}"),
+                std::iter::once(format!(
+                    "The vetting team has {outcome} your listing {product}."
+                ))
+                .chain(notes)
+                .collect(),
+            ))
+        }
+        "review.published" => one(
+            format!("A new review of {product}"),
+            format!(
+                "A school published a review of {product} ({} out of 5). You may reply to it once, in public.",
+                p.get("rating").and_then(Value::as_i64).unwrap_or(0)
+            ),
+        ),
+        "review.updated" => one(
+            format!("A review of {product} was updated"),
+            format!("A school updated its review of {product} after your reply."),
+        ),
+        "review.flagged" => one(
+            format!("A review of {product} was flagged"),
+            format!(
+                "Someone flagged a review of {product} for moderation: {}",
+                s(p, "reason").unwrap_or("no reason given")
+            ),
+        ),
+        "vetting.backlog" => one(
+            format!("{product} has waited over 5 working days for vetting"),
+            format!(
+                "The listing {product} was submitted for vetting on {} and has waited more than \
+                 5 working days.",
+                day(p, "submittedAt").unwrap_or_else(|| "an earlier day".into())
+            ),
+        ),
+        _ => {
+            let _ = subject;
+            None
+        }
+    }
+}
+
+/// The generic email of a kind without a template: the subject, and the payload's plain
+/// values as "Label: value" lines.
+fn generic(subject: &str, p: &Value, f: &Facts) -> (String, Vec<String>) {
+    let mut lines = vec![match &f.product {
+        Some(product) => format!("{subject} ({product})."),
+        None => format!("{subject}."),
+    }];
+    if let Some(map) = p.as_object() {
+        for (k, v) in map {
+            let shown = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => continue,
+            };
+            if k.ends_with("Id") {
+                continue;
+            }
+            lines.push(format!("{}: {shown}", label(k)));
+        }
+    }
+    (subject.to_owned(), lines)
+}
+
+/// `endsAt` -> "Ends at".
+fn label(key: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in key.chars().enumerate() {
+        if c.is_uppercase() {
+            out.push(' ');
+            out.extend(c.to_lowercase());
+        } else if i == 0 {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The email of one notification to one person.
+pub fn render(kind: &str, subject: &str, payload: &Value, facts: &Facts) -> Email {
+    let (subject, lines) = paragraphs(kind, subject, payload, facts)
+        .unwrap_or_else(|| generic(subject, payload, facts));
+    let greeting = format!("Hello {},", facts.recipient);
+    let footer = "You get this email because of your BECTA notification preferences; \
+                  change them with setNotificationPreferences, or in your account.";
+    let mut text = format!("{greeting}\n\n");
+    let mut html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family: sans-serif\"><p>{}</p>",
+        escape(&greeting)
+    );
+    for l in &lines {
+        text.push_str(l);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", escape(l)));
+    }
+    text.push_str(&format!("BECTA\n\n--\n{footer}\n"));
+    html.push_str(&format!(
+        "<p>BECTA</p><hr><p style=\"color: #555; font-size: small\">{}</p></body></html>",
+        escape(footer)
+    ));
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn facts() -> Facts {
+        Facts {
+            recipient: "Sam <Patel>".into(),
+            product: Some("MathsWorld".into()),
+            organisation: None,
+        }
+    }
+
+    #[test]
+    fn a_reminder_names_the_person_and_the_product() {
+        let e = render(
+            "loan.reminder_7_days",
+            "Your trial ends within 7 day(s)",
+            &json!({ "endsAt": "2027-03-12T10:00:00Z" }),
+            &facts(),
+        );
+        assert_eq!(e.subject, "Your trial of MathsWorld ends within 7 days");
+        assert!(e.text.contains("Hello Sam <Patel>,"));
+        assert!(e.text.contains("12 March 2027"));
+        assert!(e.html.contains("Hello Sam &lt;Patel&gt;,"));
+    }
+
+    #[test]
+    fn an_unknown_kind_gets_a_generic_email_from_its_subject_and_payload() {
+        let e = render(
+            "trial.survey",
+            "Tell us how the trial went",
+            &json!({ "loanId": "x", "dueBy": "Friday", "questions": 3 }),
+            &facts(),
+        );
+        assert_eq!(e.subject, "Tell us how the trial went");
+        assert!(e.text.contains("Tell us how the trial went (MathsWorld)."));
+        assert!(e.text.contains("Due by: Friday"));
+        assert!(e.text.contains("Questions: 3"));
+        assert!(!e.text.contains("Loan id"));
+    }
+}
