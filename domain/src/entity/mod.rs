@@ -39,5 +39,6 @@ pub mod shortlist;
 pub mod shortlist_item;
 pub mod stripe_event;
 pub mod trial_offer;
+pub mod trial_outcome;
 pub mod user;
 pub mod vetting_decision;

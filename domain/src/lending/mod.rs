@@ -14,9 +14,13 @@
 //!   the audit log or notifications. A code returns to the pool when its loan ends.
 //! - A school's loans are private: another party asking for one gets `NOT_FOUND`.
 
+mod fair_use;
 mod loans;
 mod offers;
+mod outcomes;
+mod reminders;
 mod sweeper;
+mod trusts;
 mod waitlist;
 
 use chrono::Utc;
@@ -25,7 +29,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::entity::{loan, loan_event, trial_offer};
-use crate::vocab::{LoanStatus, OfferStatus};
+use crate::vocab::{LicenceScope, LoanStatus, OfferStatus};
 use crate::{Error, Result, db};
 
 pub(crate) use loans::convert;
@@ -35,11 +39,22 @@ pub use loans::{
 pub use offers::{
     NewOffer, OfferStats, create_offer, my_offers, offer_stats, open_offers, set_offer_status,
 };
+pub use outcomes::{
+    Evidence, NewOutcome, OUTCOME_EDIT_DAYS, PhaseEvidence, SUPPRESS_BELOW, SupplierOutcome,
+    editable_until, evidence_of, outcome_of_loan, outcomes_for_supplier, record_outcome,
+};
+pub use reminders::{DEFAULT_REMINDER_DAYS, reminder_days, reminder_kind};
 pub use sweeper::{Swept, sweep};
+pub use trusts::{Skipped, TrustTrial, request_for_trust};
 
 fn offer_status(o: &trial_offer::Model) -> Result<OfferStatus> {
     OfferStatus::from_code(&o.status)
         .ok_or_else(|| Error::Internal(format!("unknown offer status {:?}", o.status)))
+}
+
+fn licence_scope(o: &trial_offer::Model) -> Result<LicenceScope> {
+    LicenceScope::from_code(&o.licence_scope)
+        .ok_or_else(|| Error::Internal(format!("unknown licence scope {:?}", o.licence_scope)))
 }
 
 pub fn loan_status(l: &loan::Model) -> Result<LoanStatus> {

@@ -9,6 +9,7 @@ mod listings;
 mod orders;
 mod reviews;
 mod shortlists;
+mod trials;
 mod vetting;
 
 pub use advice::AdviceMutation;
@@ -19,6 +20,7 @@ pub use listings::ListingMutation;
 pub use orders::OrderMutation;
 pub use reviews::ReviewMutation;
 pub use shortlists::ShortlistMutation;
+pub use trials::TrialMutation;
 pub use vetting::VettingMutation;
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -32,4 +34,5 @@ pub struct Mutation(
     AdviserMutation,
     ShortlistMutation,
     OrderMutation,
+    TrialMutation,
 );

@@ -10,6 +10,7 @@ mod orders;
 mod reviews;
 pub mod search;
 mod shortlists;
+mod trials;
 
 pub use account::AccountQuery;
 pub use advice::AdviceQuery;
@@ -21,6 +22,7 @@ pub use orders::OrderQuery;
 pub use reviews::ReviewQuery;
 pub use search::SearchQueryRoot;
 pub use shortlists::ShortlistQuery;
+pub use trials::TrialQuery;
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Query(
@@ -34,4 +36,5 @@ pub struct Query(
     ShortlistQuery,
     OrderQuery,
     ReviewQuery,
+    TrialQuery,
 );

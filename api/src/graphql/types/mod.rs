@@ -16,6 +16,7 @@ pub mod products;
 pub mod reviews;
 pub mod search;
 pub mod shortlists;
+pub mod trials;
 
 pub use account::*;
 pub use advice::*;
@@ -29,3 +30,4 @@ pub use orders::*;
 pub use products::*;
 pub use reviews::*;
 pub use shortlists::*;
+pub use trials::*;
