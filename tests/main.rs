@@ -23,3 +23,4 @@ mod search;
 mod search_contract;
 mod seed;
 mod shortlists;
+mod trials;

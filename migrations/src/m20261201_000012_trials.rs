@@ -122,6 +122,18 @@ impl MigrationTrait for Migration {
         .await?;
         add(
             m,
+            "trial_offers",
+            boolean("has_codes").default(false).to_owned(),
+        )
+        .await?;
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE trial_offers SET has_codes = TRUE \
+                 WHERE id IN (SELECT offer_id FROM licence_keys)",
+            )
+            .await?;
+        add(
+            m,
             "loans",
             timestamp_with_time_zone_null("next_reminder_at"),
         )
@@ -233,6 +245,7 @@ impl MigrationTrait for Migration {
         drop_col(m, "loans", "next_reminder_days").await?;
         drop_col(m, "loans", "next_reminder_at").await?;
         for c in [
+            "has_codes",
             "reusable_codes",
             "max_trials_per_school",
             "cool_off_days",

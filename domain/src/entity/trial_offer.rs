@@ -25,6 +25,8 @@ pub struct Model {
     pub cool_off_days: i32,
     pub max_trials_per_school: Option<i32>,
     pub reusable_codes: bool,
+    /// The offer lends activation codes (its pool was given when it was created).
+    pub has_codes: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -56,15 +56,14 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         .one(&tx)
         .await?
         .ok_or(Error::not_found("trial offer"))?;
-    let listed = product::Entity::find_by_id(unlocked.product_id)
+    let Some(listed) = product::Entity::find_by_id(unlocked.product_id)
         .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
         .one(&tx)
         .await?
-        .is_some();
-    if !listed {
+    else {
         // A withdrawn listing's offer is as gone as one that never existed.
         return Err(Error::not_found("trial offer"));
-    }
+    };
     if licence_scope(&unlocked)? == LicenceScope::Trust {
         return Err(Error::Forbidden(
             "this trial is offered to trusts: a trust-scoped buyer asks for it for all the \
@@ -147,7 +146,7 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
     )
     .await?;
     if granted {
-        lend_key_and_notify(&tx, &row, pool).await?;
+        lend_key_and_notify(&tx, &row, pool, &listed.name).await?;
     }
     audit::record(
         &tx,

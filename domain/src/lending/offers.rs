@@ -199,6 +199,7 @@ pub async fn create_offer(
         cool_off_days: Set(new.cool_off_days),
         max_trials_per_school: Set(new.max_trials_per_school),
         reusable_codes: Set(new.reusable_codes),
+        has_codes: Set(!new.licence_keys.is_empty()),
     })
     .exec_without_returning(&tx)
     .await?;

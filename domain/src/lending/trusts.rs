@@ -75,14 +75,14 @@ pub async fn request_for_trust(
         .one(&tx)
         .await?
         .ok_or(Error::not_found("trial offer"))?;
-    let listed = product::Entity::find_by_id(unlocked.product_id)
+    let Some(listed) = product::Entity::find_by_id(unlocked.product_id)
         .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
         .one(&tx)
         .await?
-        .is_some();
-    if !listed {
+    else {
+        // A withdrawn listing's offer is as gone as one that never existed.
         return Err(Error::not_found("trial offer"));
-    }
+    };
     if licence_scope(&unlocked)? != LicenceScope::Trust {
         return Err(Error::Forbidden(
             "this trial is for one school at a time: sign in with a token whose `org` is the \
@@ -198,7 +198,7 @@ pub async fn request_for_trust(
         )
         .await?;
         if got {
-            lend_key_and_notify(&tx, &row, pool).await?;
+            lend_key_and_notify(&tx, &row, pool, &listed.name).await?;
         }
         made.push((s, row));
     }

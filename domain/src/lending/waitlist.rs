@@ -61,6 +61,9 @@ pub(super) enum Pool {
 /// order the supplier gave them; a returned one only when the pool is reusable, the least
 /// lent first.
 pub(super) async fn pool(tx: &impl ConnectionTrait, offer: &trial_offer::Model) -> Result<Pool> {
+    if !offer.has_codes {
+        return Ok(Pool::NoCodes);
+    }
     let mut q = licence_key::Entity::find()
         .select_only()
         .column(licence_key::Column::Id)
@@ -78,17 +81,6 @@ pub(super) async fn pool(tx: &impl ConnectionTrait, offer: &trial_offer::Model) 
         .await?;
     if let Some(id) = lendable {
         return Ok(Pool::Code(id));
-    }
-    let any: Option<Uuid> = licence_key::Entity::find()
-        .select_only()
-        .column(licence_key::Column::Id)
-        .filter(licence_key::Column::OfferId.eq(offer.id))
-        .limit(1)
-        .into_tuple()
-        .one(tx)
-        .await?;
-    if any.is_none() {
-        return Ok(Pool::NoCodes);
     }
     // Tell the supplier once: its waitlist waits until a place can be lent with a code.
     if let Some(p) = product::Entity::find_by_id(offer.product_id)
@@ -126,6 +118,7 @@ pub(super) async fn lend_key_and_notify(
     tx: &impl ConnectionTrait,
     l: &loan::Model,
     pool: Pool,
+    name: &str,
 ) -> Result<()> {
     if let Pool::Code(key) = pool {
         licence_key::Entity::update_many()
@@ -140,7 +133,6 @@ pub(super) async fn lend_key_and_notify(
             .await?;
     }
     let ends_at = l.ends_at.map(|t| t.to_rfc3339());
-    let name = product_name(tx, l.product_id).await?;
     notifications::notify(
         tx,
         Notice {
@@ -191,14 +183,14 @@ pub(super) async fn grant_next(
     offer: &trial_offer::Model,
 ) -> Result<bool> {
     // A listing withdrawn since keeps its freed seats: nobody is handed a trial of it.
-    let listed = product::Entity::find_by_id(offer.product_id)
+    let Some(listed) = product::Entity::find_by_id(offer.product_id)
         .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
         .one(tx)
         .await?
-        .is_some();
-    if !listed {
+    else {
+        // A withdrawn listing's offer is as gone as one that never existed.
         return Ok(false);
-    }
+    };
     let Some(next) = loan::Entity::find()
         .filter(loan::Column::OfferId.eq(offer.id))
         .filter(loan::Column::Status.eq(LoanStatus::Waitlisted.code()))
@@ -241,7 +233,7 @@ pub(super) async fn grant_next(
         None,
     )
     .await?;
-    lend_key_and_notify(tx, &g, pool).await?;
+    lend_key_and_notify(tx, &g, pool, &listed.name).await?;
     // A hand-on is the service's doing, whoever freed the seat.
     audit::record_system(
         tx,
