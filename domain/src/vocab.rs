@@ -335,6 +335,10 @@ code_enum! {
         PriceHighToLow = "price_high_to_low" => "Price, high to low",
         /// Most recently published first.
         Newest = "newest" => "Newest",
+        /// Most trial outcomes recorded first.
+        MostEvidence = "most_evidence" => "Most evidence",
+        /// Highest share of trials bought first (products with too few outcomes last).
+        ConversionRate = "conversion_rate" => "Most trials bought",
     }
 }
 

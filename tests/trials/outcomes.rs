@@ -239,6 +239,30 @@ async fn evidence_shows_from_five_outcomes_and_suppliers_see_only_their_own_outc
         json!([{ "phase": "PRIMARY", "outcomes": 5, "wouldBuyShare": 0.8, "medianImpact": 4.0 }])
     );
 
+    // Search finds and sorts products by their evidence.
+    app.wait_for_search().await?;
+    let hits = |sort: &str, filter: Value| {
+        let q = format!(
+            "query($f: ProductSearchFilter) {{ searchProducts(filter: $f, sort: {sort}, first: 3) {{ hits {{ product {{ name evidence {{ outcomes conversionRate }} }} }} }} }}"
+        );
+        async move { app.data(&q, json!({ "f": filter })).await }
+    };
+    let most = hits("MOST_EVIDENCE", json!({})).await?;
+    assert_eq!(
+        most["searchProducts"]["hits"][0]["product"]["name"],
+        "Alpha Phonics"
+    );
+    let evidenced = hits("CONVERSION_RATE", json!({ "minEvidence": 5 })).await?;
+    let names: Vec<&str> = evidenced["searchProducts"]["hits"]
+        .as_array()
+        .map(|h| {
+            h.iter()
+                .filter_map(|x| x["product"]["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(names, ["Alpha Phonics"]);
+
     // The supplier sees its outcomes, with a school's name only where the school agreed.
     let q = "query($p: ID!) { trialOutcomes(productId: $p) { schoolName outcome { impact } } }";
     let mine = app
