@@ -5,13 +5,22 @@
 //! - Every change that touches seats runs with the offer row locked (`SELECT ... FOR UPDATE` on
 //!   PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises writers), so seat counts, waitlist
 //!   sequence numbers and hand-ons are decided one at a time per offer. Locks are always taken
-//!   offer first, then loan, so transactions cannot deadlock.
+//!   offer first, then loan, so transactions cannot deadlock. A trust-wide request
+//!   (`trusts`) locks its one offer, then writes a loan per school; a reminder (`reminders`)
+//!   takes only its loan's row, by compare-and-set, and never waits for an offer.
+//! - Places are counted the same way for every licence scope: a SEAT place is one seat, a
+//!   SCHOOL or TRUST place one school's whole-school licence (one per school by the index
+//!   below).
 //! - Invariant: an open offer has free seats only while its waitlist is empty. A freed seat goes
 //!   to the head of the waitlist in the same transaction that frees it, so nobody can jump the
 //!   queue, and `seats_free` never goes below zero (a CHECK guards it too).
 //! - One open loan or waitlist place per school per product (a partial unique index guards it).
 //! - Activation codes are shown only to the school holding the seat; they never enter events,
-//!   the audit log or notifications. A code returns to the pool when its loan ends.
+//!   the audit log or notifications. A code returns to the pool when its loan ends, and is
+//!   lent again only from a reusable pool, after every unused code. An offer whose pool has
+//!   no lendable code lends no place (requests wait), the one exception to the invariant.
+//! - What the service does by itself (expiries, hand-ons, reminders, conversions) is audited
+//!   with the system as actor, besides the event of the user's action that caused it.
 //! - A school's loans are private: another party asking for one gets `NOT_FOUND`.
 
 mod fair_use;
