@@ -69,6 +69,8 @@ async fn library(app: TestApp, seats: i32, keys: &[&str], max_extensions: i32) -
                     "extensionDays": 14, "eligiblePhases": ["PRIMARY"],
                     "terms": "Free for one term; no data kept after the trial.",
                     "licenceKeys": keys,
+                    // These tests follow a code from school to school.
+                    "reusableCodes": true,
                 }
             }),
         )
@@ -311,23 +313,37 @@ async fn an_expired_loans_seat_goes_to_the_next_school_without_anyone_acting() -
             .contains(&"loan.expired".to_owned())
     );
 
-    // B's loan nears its end: one reminder of each kind, however many sweeps run.
+    // B's loan nears its end: one reminder of each kind, however many sweeps run. Time
+    // passes for it: first to its 7-day mark, then to its 1-day mark (its end and its next
+    // reminder move together, as they would).
     let b_id: Uuid = b["id"].as_str().context("loan id")?.parse()?;
-    loan::Entity::update(loan::ActiveModel {
-        id: sea_orm::ActiveValue::Unchanged(b_id),
-        ends_at: Set(Some(Utc::now() + Duration::hours(12))),
-        ..Default::default()
-    })
-    .exec(&app.db)
-    .await?;
-    // Wait for the sweep that writes the reminders, then let several more sweeps run.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !notification_kinds(app, &s[1])
-        .await?
-        .contains(&"loan.reminder_1_day".to_owned())
-        && std::time::Instant::now() < deadline
-    {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    for (left, days, kind) in [
+        (
+            Duration::days(7) - Duration::hours(1),
+            7,
+            "loan.reminder_7_days",
+        ),
+        (Duration::hours(12), 1, "loan.reminder_1_day"),
+    ] {
+        let ends = Utc::now() + left;
+        loan::Entity::update(loan::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(b_id),
+            ends_at: Set(Some(ends)),
+            next_reminder_at: Set(Some(ends - Duration::days(days))),
+            next_reminder_days: Set(Some(days as i32)),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await?;
+        // Wait for the sweep that writes the reminder.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !notification_kinds(app, &s[1])
+            .await?
+            .contains(&kind.to_owned())
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let kinds = notification_kinds(app, &s[1]).await?;

@@ -31,3 +31,4 @@ mod search_faults;
 mod seed;
 mod shortlists;
 mod suggest;
+mod trials;

@@ -38,6 +38,8 @@ fn product(
         rating_average: 0.0,
         rating_count: 0,
         trial_available: false,
+        evidence_count: 0,
+        trial_conversion_bps: 0,
         published_at: 1_700_000_000 + i64::from(id),
         updated_at: 1_700_000_000,
         version: 10,

@@ -306,6 +306,8 @@ code_enum! {
         /// Turned into a purchase.
         Converted = "converted" => "Converted to a purchase",
         LeftWaitlist = "left_waitlist" => "Left the waitlist",
+        /// The waitlist place ended because the supplier closed the offer.
+        OfferClosed = "offer_closed" => "Offer closed",
     }
 }
 
@@ -343,6 +345,10 @@ code_enum! {
         PriceHighToLow = "price_high_to_low" => "Price, high to low",
         /// Most recently published first.
         Newest = "newest" => "Newest",
+        /// Most trial outcomes recorded first.
+        MostEvidence = "most_evidence" => "Most evidence",
+        /// Highest share of trials bought first (products with too few outcomes last).
+        ConversionRate = "conversion_rate" => "Most trials bought",
     }
 }
 
@@ -556,6 +562,38 @@ pub mod facet {
 pub mod eligibility {
     pub const ORG_TYPE: &str = "org_type";
     pub const PHASE: &str = "phase";
+}
+
+code_enum! {
+    /// What one place of a trial offer lends: a seat (one user's licence at one school), a
+    /// whole-school licence, or whole-school licences for the eligible schools of a trust,
+    /// asked for once by a trust-scoped buyer. Places are counted per school for SCHOOL and
+    /// TRUST.
+    LicenceScope {
+        Seat = "seat" => "One seat",
+        School = "school" => "Whole school",
+        Trust = "trust" => "Trust-wide",
+    }
+}
+
+code_enum! {
+    /// How often a product was used during a trial.
+    TrialFrequency {
+        Daily = "daily" => "Daily",
+        Weekly = "weekly" => "Weekly",
+        Monthly = "monthly" => "Monthly",
+        Rarely = "rarely" => "Rarely",
+        Never = "never" => "Never",
+    }
+}
+
+code_enum! {
+    /// Whether a trial met the need the school tried the product for.
+    MetNeed {
+        Yes = "yes" => "Yes",
+        Partly = "partly" => "Partly",
+        No = "no" => "No",
+    }
 }
 
 #[cfg(test)]

@@ -77,6 +77,8 @@ pub struct ProductFilter {
     pub badges: Vec<Badge>,
     pub trial_available: Option<bool>,
     pub supplier_id: Option<Uuid>,
+    /// At least this many trial outcomes recorded.
+    pub min_evidence: Option<i64>,
 }
 
 /// A search of products.
@@ -284,6 +286,13 @@ pub fn product_query(s: &ProductSearch) -> Result<SearchQuery> {
     if let Some(id) = f.supplier_id {
         filters.push(Filter::AnyOf(Attribute::SupplierId, vec![id.to_string()]));
     }
+    if let Some(n) = f.min_evidence {
+        filters.push(Filter::Range(
+            Attribute::EvidenceCount,
+            Some(n as f64),
+            None,
+        ));
+    }
     q.filters = filters;
     q.sort = match s.sort {
         ProductSort::Relevance => Sort::Relevance,
@@ -291,6 +300,8 @@ pub fn product_query(s: &ProductSearch) -> Result<SearchQuery> {
         ProductSort::PriceLowToHigh => Sort::By(Attribute::PricePence, Order::Asc),
         ProductSort::PriceHighToLow => Sort::By(Attribute::PricePence, Order::Desc),
         ProductSort::Newest => Sort::By(Attribute::PublishedAt, Order::Desc),
+        ProductSort::MostEvidence => Sort::By(Attribute::EvidenceCount, Order::Desc),
+        ProductSort::ConversionRate => Sort::By(Attribute::TrialConversionBps, Order::Desc),
     };
     if s.facets {
         q.facets = PRODUCT_FACETS.to_vec();

@@ -69,6 +69,8 @@ pub fn numeric_attributes(kind: Kind) -> &'static [Attribute] {
             A::RatingAverage,
             A::RatingCount,
             A::PublishedAt,
+            A::EvidenceCount,
+            A::TrialConversionBps,
             A::UpdatedAt,
         ],
         Kind::Deals => &[
@@ -174,6 +176,8 @@ mod tests {
             rating_average: 0.0,
             rating_count: 0,
             trial_available: false,
+            evidence_count: 0,
+            trial_conversion_bps: 0,
             published_at: 0,
             updated_at: 0,
             version: 1,

@@ -19,6 +19,7 @@ mod m20261129_000007_order_provider_claim;
 mod m20261130_000008_order_failure_kind;
 mod m20261201_000010_deliveries;
 mod m20261201_000011_contracts;
+mod m20261201_000012_trials;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_order_failure_kind::Migration),
             Box::new(m20261201_000010_deliveries::Migration),
             Box::new(m20261201_000011_contracts::Migration),
+            Box::new(m20261201_000012_trials::Migration),
         ]
     }
 }

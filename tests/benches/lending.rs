@@ -189,6 +189,11 @@ async fn bench(opts: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
                     eligible_organisation_types: vec![],
                     terms: "Benchmark trial terms.".into(),
                     licence_keys: vec![],
+                    licence_scope: becta_domain::vocab::LicenceScope::Seat,
+                    reminder_days: None,
+                    cool_off_days: 0,
+                    max_trials_per_school: None,
+                    reusable_codes: false,
                 },
             )
             .await?;

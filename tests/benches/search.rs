@@ -196,6 +196,8 @@ fn label(q: &(Option<&str>, ProductFilter, ProductSort)) -> String {
         ProductSort::Rating => parts.push("by rating".into()),
         ProductSort::PriceLowToHigh | ProductSort::PriceHighToLow => parts.push("by price".into()),
         ProductSort::Newest => parts.push("newest first".into()),
+        ProductSort::MostEvidence => parts.push("by evidence".into()),
+        ProductSort::ConversionRate => parts.push("by conversion".into()),
     }
     parts.join(", ")
 }
@@ -220,6 +222,8 @@ fn graphql_body(q: &(Option<&str>, ProductFilter, ProductSort)) -> Value {
         ProductSort::PriceLowToHigh => "PRICE_LOW_TO_HIGH",
         ProductSort::PriceHighToLow => "PRICE_HIGH_TO_LOW",
         ProductSort::Newest => "NEWEST",
+        ProductSort::MostEvidence => "MOST_EVIDENCE",
+        ProductSort::ConversionRate => "CONVERSION_RATE",
     };
     json!({
         "query": "query($q: String, $f: ProductSearchFilter, $s: ProductSort) { searchProducts(query: $q, filter: $f, sort: $s, first: 20) {

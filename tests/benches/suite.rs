@@ -377,6 +377,11 @@ async fn setup(db: &DatabaseConnection, auth: Authenticator, clients: usize) -> 
                 eligible_organisation_types: vec![],
                 terms: "Suite trial terms.".into(),
                 licence_keys: vec![],
+                licence_scope: becta_domain::vocab::LicenceScope::Seat,
+                reminder_days: None,
+                cool_off_days: 0,
+                max_trials_per_school: None,
+                reusable_codes: false,
             },
         )
         .await?;

@@ -217,6 +217,12 @@ async fn a_trial_becomes_a_card_purchase_through_a_deal_and_the_signed_webhook_c
     let paid = s.wait_for(&o["id"], "PAID").await?;
     assert!(paid["paidAt"].is_string());
     assert_eq!(s.loan_status(&loan["id"]).await?, "CONVERTED");
+    // The conversion is the system's doing, and audited as such.
+    let loan_id: becta_domain::Uuid = loan["id"].as_str().context("loan id")?.parse()?;
+    assert_eq!(
+        crate::trials::system_audits(&s.app, "loan.convert", loan_id).await?,
+        1
+    );
 
     // A second purchase reuses the school's one Stripe customer.
     let second = s

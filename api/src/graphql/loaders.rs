@@ -80,6 +80,10 @@ key!(
     /// The advisers suggested for a case, best first.
     CaseSuggestions
 );
+key!(
+    /// The evidence of impact on a product, from its trials' outcomes.
+    ProductEvidence
+);
 key!(DealCategories);
 key!(DealEligibility);
 key!(DealLots);
@@ -138,6 +142,7 @@ loader!(ProductCategories => Vec<category::Model>, |db, ids| products::categorie
 loader!(ProductFacetsOf => ProductFacets, |db, ids| products::facets_of(db, &ids));
 loader!(ProductRatingOf => Option<product_rating::Model>, |db, ids| products::ratings_of(db, &ids));
 loader!(ProductTrialOffers => Vec<trial_offer::Model>, |db, ids| products::open_trial_offers_of(db, &ids));
+loader!(ProductEvidence => becta_domain::lending::Evidence, |db, ids| becta_domain::lending::evidence_of(db, &ids));
 loader!(ReviewRevisions => Vec<review_revision::Model>, |db, ids| reviews::revisions_of(db, &ids));
 loader!(AdviserId => advisers::AdviserRecord, rekey_found, |db, ids| advisers::by_ids(db, &ids));
 loader!(AdviserSpecialisms => advisers::Specialisms, |db, ids| advisers::specialisms_of(db, &ids));

@@ -11,6 +11,8 @@ pub struct Model {
     pub code: String,
     pub loan_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// How many loans the code has been lent with: unused codes (0) are lent first.
+    pub times_lent: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,9 @@ pub struct Model {
     pub extensions_used: i32,
     pub closed_at: Option<DateTimeUtc>,
     pub version: i32,
+    /// When the next reminder is due, and how many days before the end it is.
+    pub next_reminder_at: Option<DateTimeUtc>,
+    pub next_reminder_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

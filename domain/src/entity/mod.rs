@@ -41,6 +41,7 @@ pub mod shortlist;
 pub mod shortlist_item;
 pub mod stripe_event;
 pub mod trial_offer;
+pub mod trial_outcome;
 pub mod user;
 pub mod user_contact;
 pub mod vetting_decision;

@@ -18,6 +18,15 @@ pub struct Model {
     pub terms: String,
     pub status: String,
     pub version: i32,
+    /// `seat`, `school` or `trust` (see `vocab::LicenceScope`).
+    pub licence_scope: String,
+    /// Days before the end on which schools are reminded; null: the defaults (7 and 1).
+    pub reminder_days: Option<Json>,
+    pub cool_off_days: i32,
+    pub max_trials_per_school: Option<i32>,
+    pub reusable_codes: bool,
+    /// The offer lends activation codes (its pool was given when it was created).
+    pub has_codes: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -10,12 +10,17 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::waitlist::{close_loan, lend_key_and_notify, next_waitlist_seq, take_seat, waitlist};
-use super::{event, events, loan_status, lock_offer, offer_status};
+use super::reminders::first_reminder;
+use super::waitlist::{
+    Pool, close_loan, granted, lend_key_and_notify, next_waitlist_seq, pool, take_seat, waitlist,
+};
+use super::{
+    event, events, fair_use, licence_scope, loan_status, lock_offer, offer_status, reminders,
+};
 use crate::actor::{self, Actor};
 use crate::entity::{licence_key, loan, loan_event, organisation, product, trial_offer};
 use crate::pagination::{Cursor, Page, PageArgs};
-use crate::vocab::{LoanStatus, OfferStatus, ProductStatus};
+use crate::vocab::{LicenceScope, LoanStatus, OfferStatus, ProductStatus};
 use crate::{Error, Result, audit, db};
 
 /// What the school gets back from a request.
@@ -26,7 +31,7 @@ pub struct LoanView {
     pub waitlist_position: Option<i64>,
 }
 
-fn eligible(list: &serde_json::Value, code: Option<&str>) -> bool {
+pub(super) fn eligible(list: &serde_json::Value, code: Option<&str>) -> bool {
     match list.as_array() {
         Some(values) if !values.is_empty() => {
             code.is_some_and(|c| values.iter().any(|v| v.as_str() == Some(c)))
@@ -35,7 +40,9 @@ fn eligible(list: &serde_json::Value, code: Option<&str>) -> bool {
     }
 }
 
-/// A school buyer asks for a trial seat: granted now if one is free, else a waitlist place.
+/// A school buyer asks for a trial place (a seat, or a whole-school licence): granted now if
+/// one is free, else a waitlist place. TRUST offers are asked for by a trust-scoped buyer
+/// (`request_for_trust`).
 pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> Result<LoanView> {
     let school_id = actor.school_id()?;
     let school = organisation::Entity::find_by_id(school_id)
@@ -49,14 +56,20 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         .one(&tx)
         .await?
         .ok_or(Error::not_found("trial offer"))?;
-    let listed = product::Entity::find_by_id(unlocked.product_id)
+    let Some(listed) = product::Entity::find_by_id(unlocked.product_id)
         .filter(product::Column::Status.eq(ProductStatus::Approved.code()))
         .one(&tx)
         .await?
-        .is_some();
-    if !listed {
+    else {
         // A withdrawn listing's offer is as gone as one that never existed.
         return Err(Error::not_found("trial offer"));
+    };
+    if licence_scope(&unlocked)? == LicenceScope::Trust {
+        return Err(Error::Forbidden(
+            "this trial is offered to trusts: a trust-scoped buyer asks for it for all the \
+             trust's eligible schools at once"
+                .into(),
+        ));
     }
     if !eligible(&unlocked.eligible_phases, school.phase.as_deref())
         || !eligible(
@@ -81,16 +94,9 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
             "your school already has a loan or a waitlist place for this product".into(),
         ));
     }
+    fair_use::check(&tx, &unlocked, school_id, Utc::now()).await?;
     let offer = lock_offer(&tx, offer_id).await?;
-    match offer_status(&offer)? {
-        OfferStatus::Open => {}
-        OfferStatus::Paused => {
-            return Err(Error::Conflict(
-                "this trial offer is paused: try again later".into(),
-            ));
-        }
-        OfferStatus::Closed => return Err(Error::Conflict("this trial offer has closed".into())),
-    }
+    require_open(&offer)?;
     let now = Utc::now();
     let id = Uuid::now_v7();
     let mut row = loan::Model {
@@ -107,12 +113,17 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         extensions_used: 0,
         closed_at: None,
         version: 1,
+        next_reminder_at: None,
+        next_reminder_days: None,
     };
-    let granted = offer.seats_free > 0 && take_seat(&tx, offer_id).await?;
+    let pool = if offer.seats_free > 0 {
+        pool(&tx, &offer).await?
+    } else {
+        Pool::Exhausted
+    };
+    let granted = pool != Pool::Exhausted && take_seat(&tx, offer_id).await?;
     if granted {
-        row.status = LoanStatus::Active.code().into();
-        row.granted_at = Some(now);
-        row.ends_at = Some(now + Duration::days(i64::from(offer.loan_days)));
+        row = self::granted(&offer, row);
     } else {
         row.waitlist_seq = Some(next_waitlist_seq(&tx, offer_id).await?);
     }
@@ -135,7 +146,7 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
     )
     .await?;
     if granted {
-        lend_key_and_notify(&tx, &row).await?;
+        lend_key_and_notify(&tx, &row, pool, &listed.name).await?;
     }
     audit::record(
         &tx,
@@ -147,9 +158,20 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         Some(json!({ "offer": offer_id, "status": row.status })),
     )
     .await?;
-    let view = view(&tx, row).await?;
+    let view = view_of(&tx, row).await?;
     db::commit(tx).await?;
     Ok(view)
+}
+
+/// `CONFLICT` unless the locked offer takes requests.
+pub(super) fn require_open(offer: &trial_offer::Model) -> Result<()> {
+    match offer_status(offer)? {
+        OfferStatus::Open => Ok(()),
+        OfferStatus::Paused => Err(Error::Conflict(
+            "this trial offer is paused: try again later".into(),
+        )),
+        OfferStatus::Closed => Err(Error::Conflict("this trial offer has closed".into())),
+    }
 }
 
 /// Converts a school's trial loan into a purchase, in the caller's transaction: an active
@@ -167,16 +189,38 @@ pub(crate) async fn convert(tx: &impl ConnectionTrait, loan_id: Uuid) -> Result<
     if !open.contains(&l.status.as_str()) {
         return Ok(false);
     }
-    close_loan(tx, &l, LoanStatus::Converted, "converted", None).await
+    let done = close_loan(tx, &l, LoanStatus::Converted, "converted", None).await?;
+    if done {
+        audit::record_system(
+            tx,
+            "loan.convert",
+            "loan",
+            l.id,
+            Some(json!({ "status": l.status })),
+            Some(json!({ "status": LoanStatus::Converted.code() })),
+        )
+        .await?;
+    }
+    Ok(done)
 }
 
-/// A school's own loan, or `NOT_FOUND` (loans are private).
+/// The schools whose loans the actor sees and runs: its school, or a trust's schools.
+pub(super) async fn schools_of(tx: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Uuid>> {
+    if actor.trust_id().is_ok() {
+        let schools = crate::catalogue::organisations::schools_in_scope(tx, actor).await?;
+        return Ok(schools.into_iter().map(|s| s.id).collect());
+    }
+    Ok(vec![actor.school_id()?])
+}
+
+/// A loan of the actor's school (or of a school of its trust), or `NOT_FOUND` (loans are
+/// private).
 async fn own_loan(tx: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<loan::Model> {
-    let school_id = actor.school_id()?;
+    let schools = schools_of(tx, actor).await?;
     loan::Entity::find_by_id(id)
         .one(tx)
         .await?
-        .filter(|l| l.school_id == school_id)
+        .filter(|l| schools.contains(&l.school_id))
         .ok_or(Error::not_found("loan"))
 }
 
@@ -206,7 +250,7 @@ async fn change_loan(
     version: i32,
     change: LoanChange,
 ) -> Result<LoanView> {
-    actor.school_id()?;
+    schools_of(db, actor).await?;
     let tx = actor::begin(db, actor).await?;
     let before = own_loan(&tx, actor, id).await?;
     let offer = lock_offer(&tx, before.offer_id).await?;
@@ -238,8 +282,18 @@ async fn change_loan(
             }
             let ends_at = l.ends_at.unwrap_or_else(Utc::now)
                 + Duration::days(i64::from(offer.extension_days));
+            // A new term: its reminders are planned from now.
+            let next = first_reminder(&reminders::reminder_days(&offer), Utc::now(), ends_at);
             loan::Entity::update_many()
                 .col_expr(loan::Column::EndsAt, Expr::value(ends_at))
+                .col_expr(
+                    loan::Column::NextReminderAt,
+                    Expr::value(next.map(|(t, _)| t)),
+                )
+                .col_expr(
+                    loan::Column::NextReminderDays,
+                    Expr::value(next.map(|(_, d)| d)),
+                )
                 .col_expr(
                     loan::Column::ExtensionsUsed,
                     Expr::value(l.extensions_used + 1),
@@ -290,7 +344,7 @@ async fn change_loan(
         Some(json!({ "status": after.status, "endsAt": after.ends_at, "version": after.version })),
     )
     .await?;
-    let v = view(&tx, after).await?;
+    let v = view_of(&tx, after).await?;
     db::commit(tx).await?;
     Ok(v)
 }
@@ -325,7 +379,7 @@ pub async fn leave_waitlist(
     change_loan(db, actor, id, version, LoanChange::LeaveWaitlist).await
 }
 
-async fn view(db: &impl ConnectionTrait, loan: loan::Model) -> Result<LoanView> {
+pub(super) async fn view_of(db: &impl ConnectionTrait, loan: loan::Model) -> Result<LoanView> {
     let waitlist_position = match (loan_status(&loan)?, loan.waitlist_seq) {
         (LoanStatus::Waitlisted, Some(seq)) => Some(
             loan::Entity::find()
@@ -346,7 +400,7 @@ async fn view(db: &impl ConnectionTrait, loan: loan::Model) -> Result<LoanView> 
 /// One of the school's loans.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<LoanView> {
     let l = own_loan(db, actor, id).await?;
-    view(db, l).await
+    view_of(db, l).await
 }
 
 /// The school's loans, newest first, optionally of one status.
@@ -356,8 +410,8 @@ pub async fn mine(
     status: Option<LoanStatus>,
     page: &PageArgs,
 ) -> Result<Page<LoanView>> {
-    let school_id = actor.school_id()?;
-    let mut q = loan::Entity::find().filter(loan::Column::SchoolId.eq(school_id));
+    let schools = schools_of(db, actor).await?;
+    let mut q = loan::Entity::find().filter(loan::Column::SchoolId.is_in(schools));
     if let Some(s) = status {
         q = q.filter(loan::Column::Status.eq(s.code()));
     }
@@ -372,7 +426,7 @@ pub async fn mine(
     let page = Page::from_rows(rows, page, |l| Cursor::new(String::new(), l.id));
     let mut items = Vec::with_capacity(page.items.len());
     for (c, l) in page.items {
-        items.push((c, view(db, l).await?));
+        items.push((c, view_of(db, l).await?));
     }
     Ok(Page {
         items,

@@ -5,18 +5,31 @@
 //! - Every change that touches seats runs with the offer row locked (`SELECT ... FOR UPDATE` on
 //!   PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises writers), so seat counts, waitlist
 //!   sequence numbers and hand-ons are decided one at a time per offer. Locks are always taken
-//!   offer first, then loan, so transactions cannot deadlock.
+//!   offer first, then loan, so transactions cannot deadlock. A trust-wide request
+//!   (`trusts`) locks its one offer, then writes a loan per school; a reminder (`reminders`)
+//!   takes only its loan's row, by compare-and-set, and never waits for an offer.
+//! - Places are counted the same way for every licence scope: a SEAT place is one seat, a
+//!   SCHOOL or TRUST place one school's whole-school licence (one per school by the index
+//!   below).
 //! - Invariant: an open offer has free seats only while its waitlist is empty. A freed seat goes
 //!   to the head of the waitlist in the same transaction that frees it, so nobody can jump the
 //!   queue, and `seats_free` never goes below zero (a CHECK guards it too).
 //! - One open loan or waitlist place per school per product (a partial unique index guards it).
 //! - Activation codes are shown only to the school holding the seat; they never enter events,
-//!   the audit log or notifications. A code returns to the pool when its loan ends.
+//!   the audit log or notifications. A code returns to the pool when its loan ends, and is
+//!   lent again only from a reusable pool, after every unused code. An offer whose pool has
+//!   no lendable code lends no place (requests wait), the one exception to the invariant.
+//! - What the service does by itself (expiries, hand-ons, reminders, conversions) is audited
+//!   with the system as actor, besides the event of the user's action that caused it.
 //! - A school's loans are private: another party asking for one gets `NOT_FOUND`.
 
+mod fair_use;
 mod loans;
 mod offers;
+mod outcomes;
+mod reminders;
 mod sweeper;
+mod trusts;
 mod waitlist;
 
 use chrono::Utc;
@@ -25,7 +38,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::entity::{loan, loan_event, trial_offer};
-use crate::vocab::{LoanStatus, OfferStatus};
+use crate::vocab::{LicenceScope, LoanStatus, OfferStatus};
 use crate::{Error, Result, db};
 
 pub(crate) use loans::convert;
@@ -35,11 +48,22 @@ pub use loans::{
 pub use offers::{
     NewOffer, OfferStats, create_offer, my_offers, offer_stats, open_offers, set_offer_status,
 };
+pub use outcomes::{
+    Evidence, NewOutcome, OUTCOME_EDIT_DAYS, PhaseEvidence, SUPPRESS_BELOW, SupplierOutcome,
+    editable_until, evidence_of, outcome_of_loan, outcomes_for_supplier, record_outcome,
+};
+pub use reminders::{DEFAULT_REMINDER_DAYS, reminder_days, reminder_kind};
 pub use sweeper::{Swept, sweep};
+pub use trusts::{Skipped, TrustTrial, request_for_trust};
 
 fn offer_status(o: &trial_offer::Model) -> Result<OfferStatus> {
     OfferStatus::from_code(&o.status)
         .ok_or_else(|| Error::Internal(format!("unknown offer status {:?}", o.status)))
+}
+
+fn licence_scope(o: &trial_offer::Model) -> Result<LicenceScope> {
+    LicenceScope::from_code(&o.licence_scope)
+        .ok_or_else(|| Error::Internal(format!("unknown licence scope {:?}", o.licence_scope)))
 }
 
 pub fn loan_status(l: &loan::Model) -> Result<LoanStatus> {

@@ -1,5 +1,9 @@
 //! Suppliers' trial offers: creating them, opening, pausing and closing them, and reading them
 //! with their figures.
+//!
+//! Policy: an offer's rules (scope, places, length, reminder days, fair use, its code pool)
+//! are fixed when it is created. Closing it ends every waitlist place as `OFFER_CLOSED` and
+//! tells each school; running loans run to their end.
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -10,12 +14,15 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::waitlist::{close_loan, grant_next, waitlist};
+use super::waitlist::{close_loan, grant_next, product_name, waitlist};
 use super::{lock_offer, offer_status};
 use crate::actor::{self, Actor};
 use crate::entity::{licence_key, loan, product, trial_offer};
+use crate::notifications::{self, Notice};
 use crate::pagination::{Cursor, Page, PageArgs};
-use crate::vocab::{EstablishmentType, LoanStatus, OfferStatus, Phase, ProductStatus, Role};
+use crate::vocab::{
+    EstablishmentType, LicenceScope, LoanStatus, OfferStatus, Phase, ProductStatus, Role,
+};
 use crate::{Error, Result, audit, db, outbox};
 
 /// A supplier's trial offer as written.
@@ -26,7 +33,12 @@ use crate::{Error, Result, audit, db, outbox};
     graphql(name = "TrialOfferInput")
 )]
 pub struct NewOffer {
-    /// Seats lent at once, 1 to 10,000.
+    /// What a place lends: SEAT (one user's seat at one school, the default), SCHOOL (a
+    /// whole-school licence, one place per school) or TRUST (whole-school licences for every
+    /// eligible school of a trust, asked for once by a trust-scoped buyer).
+    #[cfg_attr(feature = "graphql", graphql(default_with = "LicenceScope::Seat"))]
+    pub licence_scope: LicenceScope,
+    /// Places lent at once, 1 to 10,000: seats for SEAT; schools at once for SCHOOL and TRUST.
     pub seats: i32,
     /// Length of a loan in days, 1 to 365.
     pub loan_days: i32,
@@ -44,6 +56,22 @@ pub struct NewOffer {
     pub eligible_organisation_types: Vec<EstablishmentType>,
     /// The trial's terms, shown to schools.
     pub terms: String,
+    /// Days before the end of a loan on which the school is reminded (each 1 to 365, at most
+    /// 5); null: 7 and 1; empty: no reminders. A reminder whose day has passed when the loan
+    /// starts is not sent.
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub reminder_days: Option<Vec<i32>>,
+    /// Fair use: days after a school's trial of the product ends before it may ask again
+    /// (0 to 730; 0: none).
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub cool_off_days: i32,
+    /// Fair use: trials of the product one school may have (1 to 100; null: no limit).
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub max_trials_per_school: Option<i32>,
+    /// A returned activation code may be lent again (after every unused code); otherwise a
+    /// code is lent once.
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub reusable_codes: bool,
     /// Activation codes, one lent with each seat; when given, at least one per seat.
     #[cfg_attr(feature = "graphql", graphql(default))]
     #[serde(skip)]
@@ -73,6 +101,24 @@ impl NewOffer {
             ));
         }
         crate::validate::text("terms", &self.terms, 10, 5_000)?;
+        range("coolOffDays", self.cool_off_days, 0, 730)?;
+        if let Some(max) = self.max_trials_per_school {
+            range("maxTrialsPerSchool", max, 1, 100)?;
+        }
+        if let Some(days) = &self.reminder_days {
+            let mut sorted = days.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            if days.len() > 5
+                || sorted.len() != days.len()
+                || days.iter().any(|d| !(1..=365).contains(d))
+            {
+                return Err(Error::bad_input(
+                    "reminderDays",
+                    "give at most 5 distinct reminder days, each 1 to 365",
+                ));
+            }
+        }
         if !self.licence_keys.is_empty() {
             if self.licence_keys.len() < self.seats as usize || self.licence_keys.len() > 10_000 {
                 return Err(Error::bad_input(
@@ -148,6 +194,12 @@ pub async fn create_offer(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        licence_scope: Set(new.licence_scope.code().into()),
+        reminder_days: Set(new.reminder_days.as_ref().map(|d| json!(d))),
+        cool_off_days: Set(new.cool_off_days),
+        max_trials_per_school: Set(new.max_trials_per_school),
+        reusable_codes: Set(new.reusable_codes),
+        has_codes: Set(!new.licence_keys.is_empty()),
     })
     .exec_without_returning(&tx)
     .await?;
@@ -158,6 +210,7 @@ pub async fn create_offer(
             code: Set(code.trim().to_owned()),
             loan_id: Set(None),
             created_at: Set(now),
+            times_lent: Set(0),
         }))
         .exec_without_returning(&tx)
         .await?;
@@ -228,15 +281,32 @@ pub async fn set_offer_status(
     match status {
         OfferStatus::Closed => {
             let waiting = waitlist(&tx, offer_id).await?;
+            let name = product_name(&tx, offer.product_id).await?;
             for l in waiting {
-                close_loan(
+                if close_loan(
                     &tx,
                     &l,
-                    LoanStatus::LeftWaitlist,
+                    LoanStatus::OfferClosed,
                     "offer_closed",
                     Some(actor),
                 )
-                .await?;
+                .await?
+                {
+                    notifications::notify(
+                        &tx,
+                        Notice {
+                            user_id: l.requested_by,
+                            organisation_id: l.school_id,
+                            kind: "loan.offer_closed",
+                            subject: format!(
+                                "The trial of {name} has closed: your waitlist place has ended"
+                            ),
+                            payload: json!({ "loanId": l.id, "productId": l.product_id, "productName": name }),
+                            dedupe_key: Some(format!("loan:{}:offer_closed", l.id)),
+                        },
+                    )
+                    .await?;
+                }
             }
         }
         OfferStatus::Open => {

@@ -1,16 +1,19 @@
 //! The sweeper: ends loans that are due, handing their seats on, and reminds schools of loans
-//! about to end.
+//! about to end (on their offer's reminder days, see `reminders`).
+//!
+//! Policy: each expiry is one transaction with the offer locked (the lending lock order), and
+//! is audited with the system as actor, as is the hand-on of its seat.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::lock_offer;
-use super::waitlist::close_loan;
+use super::waitlist::{close_loan, product_name};
 use crate::entity::loan;
 use crate::notifications::{self, Notice};
 use crate::vocab::LoanStatus;
-use crate::{Result, db};
+use crate::{Result, audit, db};
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,9 +22,9 @@ pub struct Swept {
     pub reminders: usize,
 }
 
-/// Expires loans due by `now` (each in its own transaction, handing its seat on) and writes
-/// reminders for loans ending within 7 days and within 1 day. Safe with several sweepers: a
-/// loan already ended by another is skipped, and reminders are deduplicated.
+/// Expires loans due by `now` (each in its own transaction, handing its seat on) and sends the
+/// reminders due by `now`. Safe with several sweepers: a loan already ended by another is
+/// skipped, and each reminder is claimed once.
 pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>, batch: u64) -> Result<Swept> {
     let mut out = Swept::default();
     let due = loan::Entity::find()
@@ -36,14 +39,15 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>, batch: u64) -> R
         lock_offer(&tx, l.offer_id).await?;
         let expired = close_loan(&tx, &l, LoanStatus::Expired, "expired", None).await?;
         if expired {
+            let name = product_name(&tx, l.product_id).await?;
             notifications::notify(
                 &tx,
                 Notice {
                     user_id: l.requested_by,
                     organisation_id: l.school_id,
                     kind: "loan.expired",
-                    subject: "Your trial has ended".into(),
-                    payload: json!({ "loanId": l.id, "productId": l.product_id }),
+                    subject: format!("Your trial of {name} has ended"),
+                    payload: json!({ "loanId": l.id, "productId": l.product_id, "productName": name }),
                     dedupe_key: Some(format!("loan:{}:expired", l.id)),
                 },
             )
@@ -54,42 +58,19 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>, batch: u64) -> R
                 crate::deliveries::alerts::LoanNews::Expired,
             )
             .await?;
+            audit::record_system(
+                &tx,
+                "loan.expire",
+                "loan",
+                l.id,
+                Some(json!({ "status": l.status, "endsAt": l.ends_at })),
+                Some(json!({ "status": LoanStatus::Expired.code() })),
+            )
+            .await?;
             out.expired += 1;
         }
         db::commit(tx).await?;
     }
-    for (days, kind) in [(7, "loan.reminder_7_days"), (1, "loan.reminder_1_day")] {
-        let ending = loan::Entity::find()
-            .filter(loan::Column::Status.eq(LoanStatus::Active.code()))
-            .filter(loan::Column::EndsAt.gt(now))
-            .filter(loan::Column::EndsAt.lte(now + Duration::days(days)))
-            .order_by_asc(loan::Column::EndsAt)
-            .limit(batch)
-            .all(db)
-            .await?;
-        if ending.is_empty() {
-            continue;
-        }
-        let tx = db::begin_write(db).await?;
-        for l in &ending {
-            notifications::notify(
-                &tx,
-                Notice {
-                    user_id: l.requested_by,
-                    organisation_id: l.school_id,
-                    kind,
-                    subject: format!("Your trial ends within {days} day(s)"),
-                    payload: json!({ "loanId": l.id, "productId": l.product_id, "endsAt": l.ends_at }),
-                    // Per end date: an extended loan is reminded again before its new end.
-                    dedupe_key: l
-                        .ends_at
-                        .map(|e| format!("loan:{}:{kind}:{}", l.id, e.timestamp())),
-                },
-            )
-            .await?;
-        }
-        db::commit(tx).await?;
-        out.reminders += ending.len();
-    }
+    out.reminders = super::reminders::send_due(db, now, batch).await?;
     Ok(out)
 }

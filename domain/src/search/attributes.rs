@@ -50,6 +50,11 @@ attributes! {
     RatingCount = "rating_count",
     TrialAvailable = "trial_available",
     PublishedAt = "published_at",
+    /// Trial outcomes recorded (see `lending::Evidence`).
+    EvidenceCount = "evidence_count",
+    /// Trial conversions to purchase per completed trial, in basis points; 0 while the
+    /// product's evidence is suppressed.
+    TrialConversionBps = "trial_conversion_bps",
     // Deals.
     Title = "title",
     Reference = "reference",

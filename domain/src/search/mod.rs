@@ -84,6 +84,12 @@ pub struct ProductDocument {
     pub rating_count: i64,
     /// An open trial offer has seats on the product.
     pub trial_available: bool,
+    /// Trial outcomes recorded.
+    #[serde(default)]
+    pub evidence_count: i64,
+    /// Conversions per completed trial in basis points (0 while evidence is suppressed).
+    #[serde(default)]
+    pub trial_conversion_bps: i64,
     /// Unix seconds.
     pub published_at: i64,
     pub updated_at: i64,
@@ -199,9 +205,11 @@ pub async fn product_documents(
         .into_iter()
         .map(|o| o.product_id)
         .collect();
+    let evidence = crate::lending::evidence_of(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|p| {
+            let e = evidence.get(&p.id).cloned().unwrap_or_default();
             let cats = categories.remove(&p.id).unwrap_or_default();
             let f = facets.remove(&p.id).unwrap_or_default();
             let supplier = suppliers.get(&p.supplier_id).cloned();
@@ -232,6 +240,12 @@ pub async fn product_documents(
                 },
                 rating_count: i64::from(count),
                 trial_available: with_trials.contains(&p.id),
+                evidence_count: e.outcomes,
+                trial_conversion_bps: if e.suppressed() {
+                    0
+                } else {
+                    (e.conversion_rate() * 10_000.0).round() as i64
+                },
                 published_at: p.published_at.unwrap_or(p.created_at).timestamp(),
                 updated_at: p.updated_at.timestamp(),
                 version: doc_version(p.version, p.updated_at),

@@ -11,6 +11,7 @@ mod listings;
 mod orders;
 mod reviews;
 mod shortlists;
+mod trials;
 mod vetting;
 
 pub use advice::AdviceMutation;
@@ -23,6 +24,7 @@ pub use listings::ListingMutation;
 pub use orders::OrderMutation;
 pub use reviews::ReviewMutation;
 pub use shortlists::ShortlistMutation;
+pub use trials::TrialMutation;
 pub use vetting::VettingMutation;
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -38,4 +40,5 @@ pub struct Mutation(
     OrderMutation,
     ContractMutation,
     DeliveryMutation,
+    TrialMutation,
 );

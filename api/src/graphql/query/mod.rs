@@ -12,6 +12,7 @@ mod orders;
 mod reviews;
 pub mod search;
 mod shortlists;
+mod trials;
 
 pub use account::AccountQuery;
 pub use advice::AdviceQuery;
@@ -25,6 +26,7 @@ pub use orders::OrderQuery;
 pub use reviews::ReviewQuery;
 pub use search::SearchQueryRoot;
 pub use shortlists::ShortlistQuery;
+pub use trials::TrialQuery;
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Query(
@@ -40,4 +42,5 @@ pub struct Query(
     ContractQuery,
     ReviewQuery,
     DeliveryQuery,
+    TrialQuery,
 );

@@ -39,6 +39,8 @@ pub struct ProductSearchFilter {
     /// Only products with (or without) an open trial offer.
     pub trial_available: Option<bool>,
     pub supplier_id: Option<ID>,
+    /// Only products with at least this many trial outcomes recorded.
+    pub min_evidence: Option<i64>,
 }
 
 /// Filters for `searchDeals`. Values in one list are alternatives; different filters must all hold.
@@ -77,6 +79,7 @@ impl ProductSearchFilter {
                 .as_ref()
                 .map(|s| parse_id("filter.supplierId", s))
                 .transpose()?,
+            min_evidence: self.min_evidence,
         })
     }
 }

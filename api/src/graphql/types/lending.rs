@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Json, Object};
 use becta_domain::entity::{loan_event, notification, trial_offer};
 use becta_domain::lending::{self, LoanView};
-use becta_domain::vocab::{EstablishmentType, LoanStatus, OfferStatus, Phase};
+use becta_domain::vocab::{EstablishmentType, LicenceScope, LoanStatus, OfferStatus, Phase};
 use chrono::{DateTime, Utc};
 
 use super::Product;
@@ -62,6 +62,26 @@ impl TrialOffer {
     }
     async fn terms(&self) -> &str {
         &self.0.terms
+    }
+    /// What a place lends: a seat, a whole school, or a trust's eligible schools.
+    async fn licence_scope(&self) -> Option<LicenceScope> {
+        LicenceScope::from_code(&self.0.licence_scope)
+    }
+    /// Days before a loan's end on which the school is reminded, largest first.
+    async fn reminder_days(&self) -> Vec<i32> {
+        lending::reminder_days(&self.0)
+    }
+    /// Days after a school's trial of the product ends before it may ask again (0: none).
+    async fn cool_off_days(&self) -> i32 {
+        self.0.cool_off_days
+    }
+    /// Trials of the product one school may have; null: no limit.
+    async fn max_trials_per_school(&self) -> Option<i32> {
+        self.0.max_trials_per_school
+    }
+    /// Whether a returned activation code may be lent again (after every unused one).
+    async fn reusable_codes(&self) -> bool {
+        self.0.reusable_codes
     }
     /// Seats in use, the waitlist and conversion to purchases: for the offer's supplier and
     /// admins (`myTrialOffers`, `createTrialOffer`); null elsewhere.
@@ -159,6 +179,17 @@ impl Loan {
         let db = &ctx.data::<AppState>()?.db;
         lending::activation_code(db, self.0.loan.id).await.gql()
     }
+    /// The outcome the school recorded once the trial ended, if any.
+    async fn outcome(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::TrialOutcome>> {
+        let db = &ctx.data::<AppState>()?.db;
+        Ok(lending::outcome_of_loan(db, self.0.loan.id)
+            .await
+            .gql()?
+            .map(super::TrialOutcome))
+    }
     /// Every change to the loan, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LoanEvent>> {
         let db = &ctx.data::<AppState>()?.db;
@@ -197,9 +228,11 @@ impl Notification {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// e.g. `loan.granted`, `loan.reminder_7_days`, `loan.reminder_1_day`, `loan.expired`,
-    /// `supplier.loan_granted`, `vetting.decided`, `review.published`, `advice.assigned`,
-    /// `review.flagged` (the README lists every kind and who gets it).
+    /// e.g. `loan.granted`, `loan.reminder_7_days` (one kind per reminder day),
+    /// `loan.reminder_1_day`, `loan.expired`, `loan.offer_closed`, `loan.outcome_requested`,
+    /// `trial_offer.codes_exhausted`, `supplier.loan_granted`, `vetting.decided`,
+    /// `review.published`, `advice.assigned`, `review.flagged`, `contract.renewal_due` (the
+    /// README lists every kind and who gets it).
     async fn kind(&self) -> &str {
         &self.0.kind
     }

@@ -18,6 +18,7 @@ pub mod products;
 pub mod reviews;
 pub mod search;
 pub mod shortlists;
+pub mod trials;
 
 pub use account::*;
 pub use advice::*;
@@ -33,3 +34,4 @@ pub use orders::*;
 pub use products::*;
 pub use reviews::*;
 pub use shortlists::*;
+pub use trials::*;

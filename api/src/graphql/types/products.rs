@@ -171,6 +171,16 @@ impl Product {
             .map(|o| TrialOffer(o, false))
             .collect())
     }
+    /// Evidence of impact from schools' trials: figures only from 5 recorded outcomes
+    /// (below that, suppressed with the reason).
+    async fn evidence(&self, ctx: &Context<'_>) -> async_graphql::Result<super::trials::Evidence> {
+        let e = loader(ctx)?
+            .load_one(ProductEvidence(self.0.id))
+            .await
+            .map_err(|e| (*e).clone())?
+            .unwrap_or_default();
+        Ok(super::trials::Evidence(e))
+    }
     /// True for records of the sample dataset.
     async fn is_sample(&self) -> bool {
         self.0.is_sample
