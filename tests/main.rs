@@ -15,6 +15,7 @@ mod http;
 mod lending;
 mod listings;
 mod matrix;
+mod maturity;
 mod payments;
 mod relevance;
 mod reviews;

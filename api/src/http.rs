@@ -289,6 +289,7 @@ pub fn routes(state: AppState, limits: Limits, rate: RateLimits) -> impl Endpoin
         .at("/readyz", get(readyz))
         .at("/exports/shortlists/:file", get(exports::shortlist_csv))
         .at("/exports/compare.csv", get(exports::comparison))
+        .at("/exports/sector-view.csv", get(exports::sector_view))
         .at("/webhooks/stripe", poem::post(webhooks::stripe))
         .data(http)
         .data(state)

@@ -6,6 +6,7 @@ mod advisers;
 mod deals;
 mod lending;
 mod listings;
+mod maturity;
 mod orders;
 mod reviews;
 mod shortlists;
@@ -16,6 +17,7 @@ pub use advisers::AdviserMutation;
 pub use deals::DealMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
+pub use maturity::MaturityMutation;
 pub use orders::OrderMutation;
 pub use reviews::ReviewMutation;
 pub use shortlists::ShortlistMutation;
@@ -32,4 +34,5 @@ pub struct Mutation(
     AdviserMutation,
     ShortlistMutation,
     OrderMutation,
+    MaturityMutation,
 );

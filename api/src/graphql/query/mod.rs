@@ -6,6 +6,7 @@ mod advisers;
 mod catalogue;
 mod compare;
 mod lending;
+mod maturity;
 mod orders;
 mod reviews;
 pub mod search;
@@ -17,6 +18,7 @@ pub use advisers::AdviserQuery;
 pub use catalogue::CatalogueQuery;
 pub use compare::CompareQuery;
 pub use lending::LendingQuery;
+pub use maturity::MaturityQuery;
 pub use orders::OrderQuery;
 pub use reviews::ReviewQuery;
 pub use search::SearchQueryRoot;
@@ -34,4 +36,5 @@ pub struct Query(
     ShortlistQuery,
     OrderQuery,
     ReviewQuery,
+    MaturityQuery,
 );
