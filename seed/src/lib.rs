@@ -46,7 +46,7 @@ impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} deals from {} providers, {} products from {} suppliers, {} schools and {} trusts, {} advisers, {} categories, {} self-assessed standards",
+            "{} deals from {} providers, {} products from {} suppliers, {} schools and {} trusts, {} advisers, {} self-assessed standards, {} categories",
             self.deals,
             self.providers,
             self.products,
@@ -54,8 +54,8 @@ impl fmt::Display for SeedReport {
             self.schools,
             self.trusts,
             self.advisers,
-            self.categories,
-            self.assessed_sections
+            self.assessed_sections,
+            self.categories
         )
     }
 }

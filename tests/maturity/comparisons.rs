@@ -4,7 +4,7 @@
 use anyhow::Result;
 use becta_domain::entity::organisation;
 use becta_domain::vocab::{Phase, Region, Role};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use super::*;
@@ -241,6 +241,13 @@ async fn the_sector_view_downloads_as_a_public_csv() -> Result<()> {
 #[tokio::test]
 async fn the_sample_dataset_gives_benchmarks_and_a_sector_view_on_first_start() -> Result<()> {
     let app = spawn_seeded_app().await?;
+    let sections = becta_domain::entity::maturity_section::Entity::find()
+        .count(&app.db)
+        .await?;
+    assert!(
+        (9_000..13_000).contains(&sections),
+        "{sections} sample sections"
+    );
     let v = app.data(SECTOR, json!({ "g": "REGION" })).await?;
     let groups = v["sectorView"]["groups"]
         .as_array()
@@ -268,5 +275,53 @@ async fn the_sample_dataset_gives_benchmarks_and_a_sector_view_on_first_start() 
     let b = &v["maturityBenchmark"];
     assert_eq!(b["suppressed"], false, "{b}");
     assert!(b["schoolCount"].as_i64() >= Some(10));
+    Ok(())
+}
+
+#[tokio::test]
+async fn trials_show_in_the_sector_view_once_ten_schools_have_borrowed() -> Result<()> {
+    let app = spawn_app().await?;
+    let f = crate::common::fixture::load(&app.db).await?;
+    let supplier = app.token(Role::Supplier, Some(&f.alpha.to_string()));
+    let offer = app
+        .data_as(
+            &supplier,
+            "mutation($p: ID!, $input: TrialOfferInput!) { createTrialOffer(productId: $p, input: $input) { id } }",
+            json!({ "p": f.products["Alpha Phonics"].to_string(), "input": {
+                "seats": 20, "loanDays": 30,
+                "terms": "Free for one term; no data kept after the trial." } }),
+        )
+        .await?["createTrialOffer"]["id"]
+        .clone();
+    let list: Vec<School> = (0..10)
+        .map(|i| School::primary(400_000 + i, Region::SouthWest, 300))
+        .collect();
+    schools(&app, &list).await?;
+    let admin = app.token(Role::Admin, None);
+    let south_west = |v: &Value| group(v, "SOUTH_WEST", "PRIMARY").clone();
+    for i in 0..10 {
+        if i == 9 {
+            let v = app
+                .data_as(&admin, SECTOR, json!({ "g": "REGION_AND_PHASE" }))
+                .await?;
+            let g = south_west(&v);
+            assert_eq!(g["trialsStarted"], Value::Null, "nine borrowers: {g}");
+            assert!(g["trialsSuppressionReason"].is_string());
+        }
+        let me = buyer(&app, 400_000 + i);
+        app.data_as(
+            &me,
+            "mutation($o: ID!) { requestTrialLoan(offerId: $o) { status } }",
+            json!({ "o": offer }),
+        )
+        .await?;
+    }
+    let v = app
+        .data_as(&admin, SECTOR, json!({ "g": "REGION_AND_PHASE" }))
+        .await?;
+    let g = south_west(&v);
+    assert_eq!(g["trialsStarted"], 10, "{g}");
+    assert_eq!(g["trialsSuppressionReason"], Value::Null);
+    assert_eq!(g["savingsPence"], Value::Null, "nobody bought yet");
     Ok(())
 }
