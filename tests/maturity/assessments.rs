@@ -365,3 +365,59 @@ async fn a_content_update_keeps_every_past_answer_readable_with_its_version() ->
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn an_assessment_is_completed_when_every_standard_is() -> Result<()> {
+    let app = spawn_app().await?;
+    schools(&app, &[School::primary(200_051, Region::London, 300)]).await?;
+    let me = buyer(&app, 200_051);
+    let standards = app
+        .data(
+            "{ digitalStandards { slug questions { slug answers { slug } } } }",
+            json!({}),
+        )
+        .await?;
+    let standards = standards["digitalStandards"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (i, s) in standards.iter().enumerate() {
+        let slug = s["slug"].as_str().unwrap_or_default();
+        // Follow the path the first answers lead along, asking the service what comes next.
+        let mut next = s["questions"][0]["slug"].as_str().map(str::to_owned);
+        while let Some(q) = next {
+            let first = s["questions"]
+                .as_array()
+                .and_then(|qs| qs.iter().find(|x| x["slug"] == q.as_str()))
+                .and_then(|x| x["answers"][0]["slug"].as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let v = answer(&app, &me, slug, &q, &first).await?;
+            let section = &v["data"]["answerAssessmentQuestion"];
+            next = section["nextQuestion"]["slug"].as_str().map(str::to_owned);
+        }
+        let done = complete_with(&app, &me, slug, &[]).await?;
+        assert_eq!(
+            done["maturity"], "MET",
+            "{slug}: every first answer meets it"
+        );
+        let a = app
+            .data_as(&me, "{ myAssessment { status } }", json!({}))
+            .await?;
+        let expected = if i + 1 == standards.len() {
+            "COMPLETED"
+        } else {
+            "IN_PROGRESS"
+        };
+        assert_eq!(a["myAssessment"]["status"], expected, "after {slug}");
+    }
+    // Completing it again changes nothing; a changed answer reopens it.
+    complete_with(&app, &me, "it-support", &[]).await?;
+    answer(&app, &me, "it-support", "agreement", "no").await?;
+    let a = app
+        .data_as(&me, "{ myAssessment { status completedAt } }", json!({}))
+        .await?;
+    assert_eq!(a["myAssessment"]["status"], "IN_PROGRESS");
+    assert_eq!(a["myAssessment"]["completedAt"], Value::Null);
+    Ok(())
+}
