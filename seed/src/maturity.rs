@@ -7,7 +7,7 @@
 //! the file's `version`.
 
 use becta_domain::maturity::content::{self, Answers, Content};
-use becta_domain::maturity::{SampleAssessment, academic_year, assessments};
+use becta_domain::maturity::{SampleAssessment, academic_year, insert_samples};
 use becta_domain::sea_orm::{ConnectionTrait, DatabaseConnection};
 use becta_domain::vocab::Maturity;
 use becta_domain::{Result, Uuid};
@@ -96,5 +96,5 @@ pub fn sample_assessments(content: &Content, schools: &[(Uuid, i32)]) -> Vec<Sam
 pub async fn load_samples(tx: &impl ConnectionTrait, schools: &[(Uuid, i32)]) -> Result<usize> {
     let content = Content::parse(DIGITAL_STANDARDS)?;
     let samples = sample_assessments(&content, schools);
-    assessments::insert_samples(tx, &content, &samples).await
+    insert_samples(tx, &content, &samples).await
 }

@@ -11,7 +11,7 @@ use anyhow::Result;
 use becta_domain::Uuid;
 use becta_domain::catalogue::organisations::{self, NewOrganisation};
 use becta_domain::db;
-use becta_domain::maturity::{Answers, Content, SampleAssessment, assessments as domain};
+use becta_domain::maturity::{Answers, Content, SampleAssessment, insert_samples};
 use becta_domain::vocab::{EstablishmentType, OrgKind, Phase, Region, Role};
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -138,7 +138,7 @@ pub async fn completed(
         })
         .collect();
     let tx = db::begin_write(&app.db).await?;
-    domain::insert_samples(&tx, &content, &samples).await?;
+    insert_samples(&tx, &content, &samples).await?;
     db::commit(tx).await?;
     Ok(())
 }

@@ -37,7 +37,9 @@
 pub mod assessments;
 pub mod benchmark;
 pub mod content;
+mod fit;
 pub mod plan;
+pub mod samples;
 pub mod sector;
 
 use std::collections::HashMap;
@@ -52,10 +54,11 @@ use crate::entity::{maturity_section, organisation};
 use crate::vocab::{Maturity, SectionStatus};
 use crate::{Error, Result};
 
-pub use assessments::{AssessmentView, SampleAssessment, SectionView};
+pub use assessments::{AssessmentView, SectionView};
 pub use benchmark::{Benchmark, TrustPicture, TrustSchool};
 pub use content::{Answers, Content};
 pub use plan::{PlanItem, PlanView};
+pub use samples::{SampleAssessment, insert_samples};
 pub use sector::{SectorAudience, SectorGrouping, SectorView};
 
 /// The smallest group of schools any comparison shows.
