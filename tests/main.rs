@@ -18,6 +18,7 @@ mod http;
 mod lending;
 mod listings;
 mod matrix;
+mod maturity;
 mod metrics;
 mod notices;
 mod payments;

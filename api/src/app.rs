@@ -147,6 +147,11 @@ pub async fn start(
 ) -> anyhow::Result<Service> {
     // First, so a production server without a token key refuses before doing anything else.
     let auth = Arc::new(Authenticator::from_config(config)?);
+    // Reference content, loaded whether or not sample data is: a new content version reaches
+    // a running service on its next start.
+    if becta_seed::maturity::ensure_content(&db).await? {
+        tracing::info!("loaded a new version of the digital and technology standards content");
+    }
     if config.seed {
         let seeding = seed_if_empty(&db).await?;
         tracing::info!("{seeding}");

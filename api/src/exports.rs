@@ -1,5 +1,6 @@
-//! CSV downloads: `GET /exports/shortlists/{id}.csv` and
-//! `GET /exports/compare.csv?products=a,b&deals=...` and `GET /exports/contracts.csv`.
+//! CSV downloads: `GET /exports/shortlists/{id}.csv`,
+//! `GET /exports/compare.csv?products=a,b&deals=...`, `GET /exports/contracts.csv` and
+//! `GET /exports/sector-view.csv`.
 //!
 //! Policy: authorised exactly like the GraphQL fields they mirror (a shortlist needs a bearer
 //! token of someone it is shared with; a comparison is public data, though a bad token is
@@ -226,6 +227,106 @@ pub async fn contracts_csv(
         ),
         Err(e) => error_response(e),
     }
+}
+
+#[derive(Deserialize)]
+pub struct SectorParams {
+    /// `region` (default), `phase` or `region_and_phase`.
+    by: Option<String>,
+}
+
+/// `GET /exports/sector-view.csv?by=region|phase|region_and_phase`: the public sector view
+/// (rounded, small groups suppressed), one row per group and standard; the trials and savings
+/// columns are the group's and repeat on each of its rows.
+#[handler]
+pub async fn sector_view(
+    req: &Request,
+    Query(params): Query<SectorParams>,
+    Data(state): Data<&AppState>,
+    Data(admission): Data<&Admission>,
+) -> Response {
+    use becta_domain::maturity::{SectorAudience, SectorGrouping, sector};
+    if let Err(refused) = admit(req, state, admission, ONE_EXPORT).await {
+        return refused;
+    }
+    let grouping = match params.by.as_deref().unwrap_or("region") {
+        "region" => SectorGrouping::Region,
+        "phase" => SectorGrouping::Phase,
+        "region_and_phase" => SectorGrouping::RegionAndPhase,
+        _ => {
+            return error_response(Error::bad_input(
+                "by",
+                "`by` must be region, phase or region_and_phase",
+            ));
+        }
+    };
+    let view = match sector::view(&state.db, SectorAudience::Public, grouping).await {
+        Ok(v) => v,
+        Err(e) => return error_response(e),
+    };
+    let header = [
+        "Region",
+        "Phase",
+        "Standard",
+        "Core standard",
+        "Schools in group",
+        "Schools assessed",
+        "Met %",
+        "Partly met %",
+        "Not met %",
+        "Not sure %",
+        "Trials started",
+        "Trials converted",
+        "Savings (GBP)",
+        "Note",
+    ];
+    let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let mut rows = Vec::new();
+    for g in &view.groups {
+        for s in &g.standards {
+            let standard = view.content.standard(&s.standard_slug);
+            let share = |m: becta_domain::vocab::Maturity| {
+                s.shares
+                    .iter()
+                    .find(|(x, _)| *x == m)
+                    .map(|(_, p)| p.to_string())
+                    .unwrap_or_default()
+            };
+            let note: Vec<&str> = [&s.suppressed, &g.trials_suppressed, &g.savings_suppressed]
+                .into_iter()
+                .filter_map(|r| r.as_deref())
+                .collect();
+            use becta_domain::vocab::Maturity as M;
+            rows.push(vec![
+                g.region
+                    .map(|r| r.label().to_owned())
+                    .unwrap_or_else(|| "All".into()),
+                g.phase
+                    .map(|p| p.label().to_owned())
+                    .unwrap_or_else(|| "All".into()),
+                standard
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| s.standard_slug.clone()),
+                if standard.is_some_and(|s| s.is_core) {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .into(),
+                g.schools.to_string(),
+                opt(s.schools_assessed),
+                share(M::Met),
+                share(M::PartlyMet),
+                share(M::NotMet),
+                share(M::NotSure),
+                opt(g.trials_started),
+                opt(g.trials_converted),
+                opt(g.savings_pence.map(|p| p / 100)),
+                note.join("; "),
+            ]);
+        }
+    }
+    csv_response("sector view", document(&header, &rows))
 }
 
 #[cfg(test)]

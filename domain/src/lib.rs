@@ -13,6 +13,7 @@ pub mod entity;
 pub mod error;
 pub mod lending;
 pub mod listings;
+pub mod maturity;
 pub mod money;
 pub mod notifications;
 pub mod orders;

@@ -17,6 +17,7 @@ mod m20261123_000007_advisers;
 mod m20261123_000007_flag_resolutions;
 mod m20261129_000007_order_provider_claim;
 mod m20261130_000008_order_failure_kind;
+mod m20261201_000009_maturity;
 mod m20261201_000010_deliveries;
 mod m20261201_000011_contracts;
 mod m20261201_000012_trials;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_advisers::Migration),
             Box::new(m20261129_000007_order_provider_claim::Migration),
             Box::new(m20261130_000008_order_failure_kind::Migration),
+            Box::new(m20261201_000009_maturity::Migration),
             Box::new(m20261201_000010_deliveries::Migration),
             Box::new(m20261201_000011_contracts::Migration),
             Box::new(m20261201_000012_trials::Migration),

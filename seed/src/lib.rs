@@ -7,6 +7,7 @@
 //! seed number, for benchmarks.
 
 pub mod dataset;
+pub mod maturity;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -37,13 +38,15 @@ pub struct SeedReport {
     pub deals: usize,
     pub products: usize,
     pub advisers: usize,
+    /// Standards self-assessed in sample assessments (one section each).
+    pub assessed_sections: usize,
 }
 
 impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} deals from {} providers, {} products from {} suppliers, {} schools and {} trusts, {} advisers, {} categories",
+            "{} deals from {} providers, {} products from {} suppliers, {} schools and {} trusts, {} advisers, {} self-assessed standards, {} categories",
             self.deals,
             self.providers,
             self.products,
@@ -51,6 +54,7 @@ impl fmt::Display for SeedReport {
             self.schools,
             self.trusts,
             self.advisers,
+            self.assessed_sections,
             self.categories
         )
     }
@@ -143,6 +147,7 @@ fn codes<T>(parse: fn(&str) -> Option<T>, what: &str, values: &[&str]) -> Result
 
 /// Loads the whole sample dataset in one transaction.
 pub async fn load_sample(conn: &DatabaseConnection) -> Result<SeedReport> {
+    maturity::ensure_content(conn).await?;
     let tx = db::begin_write(conn).await?;
     let mut report = SeedReport::default();
 
@@ -188,7 +193,9 @@ pub async fn load_sample(conn: &DatabaseConnection) -> Result<SeedReport> {
     report.trusts = trusts.len();
 
     let mut schools = Vec::with_capacity(SAMPLE_SCHOOLS);
+    let mut urns = Vec::with_capacity(SAMPLE_SCHOOLS);
     for s in dataset::schools::schools(SAMPLE_SCHOOLS) {
+        urns.push(s.urn);
         let trust_id = match s.trust_group_uid {
             Some(uid) => Some(
                 *trust_by_uid
@@ -216,7 +223,9 @@ pub async fn load_sample(conn: &DatabaseConnection) -> Result<SeedReport> {
         });
     }
     report.schools = schools.len();
-    organisations::insert_many(&tx, schools).await?;
+    let school_ids = organisations::insert_many(&tx, schools).await?;
+    let assessed: Vec<(Uuid, i32)> = school_ids.into_iter().zip(urns).collect();
+    report.assessed_sections = maturity::load_samples(&tx, &assessed).await?;
 
     let suppliers = dataset::suppliers::suppliers();
     let supplier_ids = organisations::insert_many(

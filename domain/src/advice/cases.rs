@@ -90,11 +90,13 @@ async fn next_reference(tx: &impl ConnectionTrait, year: i32) -> Result<String> 
     Ok(format!("BA-{year}-{last:06}"))
 }
 
-/// A school buyer opens a request for advice.
+/// A school buyer opens a request for advice; opened from a recommendation of the school's
+/// technology plan (its slug), the case carries the standard and the school's answers.
 pub async fn open(
     db: &DatabaseConnection,
     actor: &Actor,
     new: NewRequest,
+    from_recommendation: Option<&str>,
 ) -> Result<advice_request::Model> {
     let school_id = actor.school_id()?;
     new.validate()?;
@@ -136,7 +138,11 @@ pub async fn open(
     advice_request::Entity::insert(advice_request::ActiveModel::from(row.clone()))
         .exec_without_returning(&tx)
         .await?;
-    history(&tx, row.id, "opened", None, actor, false).await?;
+    let carried = match from_recommendation {
+        Some(slug) => Some(crate::maturity::plan::link_advice(&tx, school_id, row.id, slug).await?),
+        None => None,
+    };
+    history(&tx, row.id, "opened", carried, actor, false).await?;
     audit::record(
         &tx,
         actor,

@@ -62,6 +62,23 @@ fn every_value_has_its_own_readable_label() {
         Role,
         OrgKind
     );
+    check!(
+        Maturity,
+        RecommendationStatus,
+        RequirementTiming,
+        SectionStatus,
+        SizeBand
+    );
+}
+
+#[test]
+fn size_bands_follow_pupil_numbers() {
+    assert_eq!(SizeBand::of(None), SizeBand::Unknown);
+    assert_eq!(SizeBand::of(Some(209)), SizeBand::Small);
+    assert_eq!(SizeBand::of(Some(210)), SizeBand::Medium);
+    assert_eq!(SizeBand::of(Some(599)), SizeBand::Medium);
+    assert_eq!(SizeBand::of(Some(600)), SizeBand::Large);
+    assert_eq!(SizeBand::of(Some(1000)), SizeBand::VeryLarge);
 }
 
 #[test]

@@ -31,10 +31,18 @@ impl AdviceMutation {
         &self,
         ctx: &Context<'_>,
         input: NewRequest,
+        #[graphql(
+            desc = "The slug of a recommendation of your technology plan (`myTechnologyPlan`): \
+                    the case then carries the standard, the recommendation and your answers."
+        )]
+        from_recommendation: Option<String>,
     ) -> async_graphql::Result<AdviceRequest> {
         let a = actor(ctx)?;
         let db = &ctx.data::<AppState>()?.db;
-        advice::open(db, a, input).await.gql().map(AdviceRequest)
+        advice::open(db, a, input, from_recommendation.as_deref())
+            .await
+            .gql()
+            .map(AdviceRequest)
     }
 
     /// The school withdraws its open request.

@@ -8,6 +8,7 @@ mod deals;
 mod deliveries;
 mod lending;
 mod listings;
+mod maturity;
 mod orders;
 mod reviews;
 mod shortlists;
@@ -21,6 +22,7 @@ pub use deals::DealMutation;
 pub use deliveries::DeliveryMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
+pub use maturity::MaturityMutation;
 pub use orders::OrderMutation;
 pub use reviews::ReviewMutation;
 pub use shortlists::ShortlistMutation;
@@ -41,4 +43,5 @@ pub struct Mutation(
     ContractMutation,
     DeliveryMutation,
     TrialMutation,
+    MaturityMutation,
 );

@@ -8,6 +8,7 @@ mod compare;
 mod contracts;
 mod deliveries;
 mod lending;
+mod maturity;
 mod orders;
 mod reviews;
 pub mod search;
@@ -22,6 +23,7 @@ pub use compare::CompareQuery;
 pub use contracts::ContractQuery;
 pub use deliveries::DeliveryQuery;
 pub use lending::LendingQuery;
+pub use maturity::MaturityQuery;
 pub use orders::OrderQuery;
 pub use reviews::ReviewQuery;
 pub use search::SearchQueryRoot;
@@ -43,4 +45,5 @@ pub struct Query(
     ReviewQuery,
     DeliveryQuery,
     TrialQuery,
+    MaturityQuery,
 );

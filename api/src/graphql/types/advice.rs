@@ -57,6 +57,19 @@ impl AdviceRequest {
     async fn current_setup(&self) -> &str {
         &self.0.current_setup
     }
+    /// When the case was opened from a technology plan recommendation: the standard, the
+    /// recommendation, the content version and the school's answers (question and answer
+    /// texts with their levels), as they stood then.
+    async fn assessment_context(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Json<serde_json::Value>>> {
+        let db = &ctx.data::<AppState>()?.db;
+        Ok(becta_domain::maturity::plan::advice_context(db, self.0.id)
+            .await
+            .gql()?
+            .map(Json))
+    }
     async fn preferred_contact(&self) -> Option<ContactPreference> {
         ContactPreference::from_code(&self.0.preferred_contact)
     }
