@@ -138,7 +138,7 @@ pub struct Outcome {
     pub failure: Option<String>,
 }
 
-fn floor(j: &Judgement, ranked: &[String]) -> Option<String> {
+pub fn floor(j: &Judgement, ranked: &[String]) -> Option<String> {
     let within = |name: &String, n: usize| ranked.iter().take(n).any(|r| r == name);
     let mut why = Vec::new();
     let first_found = if j.tied {
@@ -168,7 +168,7 @@ fn dcg(gains: impl Iterator<Item = f64>) -> f64 {
         .sum()
 }
 
-fn ndcg(j: &Judgement, ranked: &[String]) -> f64 {
+pub fn ndcg(j: &Judgement, ranked: &[String]) -> f64 {
     let mut ideal: Vec<f64> = j
         .top
         .iter()
@@ -183,7 +183,7 @@ fn ndcg(j: &Judgement, ranked: &[String]) -> f64 {
     dcg(j.gains(ranked).into_iter()) / best
 }
 
-fn recall(j: &Judgement, ranked: &[String]) -> f64 {
+pub fn recall(j: &Judgement, ranked: &[String]) -> f64 {
     let judged = j.top.len() + j.relevant.len();
     let found = j
         .gains(&ranked[..ranked.len().min(DEPTH)])
@@ -236,47 +236,4 @@ pub fn failures(outcomes: &[Outcome]) -> Vec<String> {
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn judged(top: &[&str], relevant: &[&str]) -> Judgement {
-        Judgement {
-            kind: "products".into(),
-            query: "q".into(),
-            top: top.iter().map(|s| (*s).to_owned()).collect(),
-            tied: false,
-            relevant: relevant.iter().map(|s| (*s).to_owned()).collect(),
-            never: vec!["bad".into()],
-            note: None,
-        }
-    }
-
-    fn names(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| (*s).to_owned()).collect()
-    }
-
-    #[test]
-    fn the_metrics_score_an_ideal_answer_1_and_a_miss_0() {
-        let j = judged(&["a", "b"], &["c"]);
-        assert!((ndcg(&j, &names(&["a", "b", "c"])) - 1.0).abs() < 1e-9);
-        assert!((recall(&j, &names(&["c", "x", "a", "b"])) - 1.0).abs() < 1e-9);
-        assert!(ndcg(&j, &names(&["c", "b", "a"])) < 1.0);
-        assert_eq!(ndcg(&j, &names(&["x"])), 0.0);
-        assert!((recall(&j, &names(&["a", "x"])) - 1.0 / 3.0).abs() < 1e-9);
-        assert!(floor(&j, &names(&["x", "x", "x", "x", "a"])).is_none());
-        assert!(floor(&j, &names(&["x", "x", "x", "x", "x", "a"])).is_some());
-        assert!(
-            floor(
-                &j,
-                &names(&["a", "x", "x", "x", "x", "x", "x", "x", "x", "bad"])
-            )
-            .is_some()
-        );
-        // A name listed once gains once, however often it comes back.
-        assert!((recall(&j, &names(&["a", "a", "a"])) - 1.0 / 3.0).abs() < 1e-9);
-        assert!(ndcg(&j, &names(&["a", "a", "b", "c"])) < 1.0);
-    }
 }
