@@ -133,7 +133,7 @@ async fn judge(engine_name: &str, config: &Config) -> Result<String> {
         eprintln!("{engine_name}: floor failed: {f}");
     }
     let mut s = format!(
-        "### Relevance: the judged set on the {engine_name} engine\n\n\
+        "## Relevance: the judged set on the {engine_name} engine\n\n\
          `cargo bench -p becta-tests --bench relevance`{}, {}, {} on {}. \
          {} judged queries on the seeded catalogue, asked through `POST /graphql` \
          (`searchProducts` / `searchDeals`, default `LAST` matching); graded gains (top 2, \
