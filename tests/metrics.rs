@@ -126,6 +126,7 @@ async fn metrics_show_an_operations_latency_errors_by_code_and_outbox_lag() -> R
     assert!(count("becta_outbox_lag_seconds{outbox=\"search\"}")? > 0.0);
     assert!(count("becta_outbox_pending{outbox=\"notifications\"}")? >= 1.0);
     assert!(count("becta_outbox_lag_seconds{outbox=\"notifications\"}")? > 0.0);
+    assert_eq!(count("becta_outbox_pending{outbox=\"webhooks\"}")?, 0.0);
     // The loan, and the pool that served all this.
     assert_eq!(count("becta_loans_granted_total")?, 1.0);
     assert_eq!(count("becta_loans{status=\"active\"}")?, 1.0);

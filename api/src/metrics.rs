@@ -65,8 +65,16 @@ pub const OUTBOXES: &[Outbox] = &[
         name: "notifications",
         table: "notifications",
         created_at: "created_at",
-        pending: "delivered_at IS NULL",
-        sqlite_index: Some("ix_notifications_undelivered"),
+        // Email still to send (or to retry); in-app, every notification shows at once.
+        pending: "email_status = 'pending'",
+        sqlite_index: Some("ix_notifications_email_pending"),
+    },
+    Outbox {
+        name: "webhooks",
+        table: "webhook_deliveries",
+        created_at: "created_at",
+        pending: "status = 'pending'",
+        sqlite_index: Some("ix_webhook_deliveries_pending"),
     },
 ];
 
