@@ -53,17 +53,25 @@ fn paragraphs(kind: &str, subject: &str, p: &Value, f: &Facts) -> Option<(String
                  any activation code and to extend or return the trial."
             ),
         ),
-        "loan.reminder_7_days" => one(
-            format!("Your trial of {product} ends within 7 days"),
-            format!(
-                "Your school's trial of {product} ends within 7 days.{ends} If it has earned its \
-                 place, you can buy it through BECTA before the trial ends."
-            ),
-        ),
-        "loan.reminder_1_day" => one(
-            format!("Your trial of {product} ends tomorrow"),
-            format!("Your school's trial of {product} ends within a day.{ends}"),
-        ),
+        reminder if reminder.starts_with("loan.reminder_") => {
+            // One kind per reminder day the supplier chose (`loan.reminder_14_days`, ...,
+            // `loan.reminder_1_day`): the subject names the product and the end date.
+            let within = match p.get("days").and_then(Value::as_i64) {
+                Some(1) => "within a day".to_owned(),
+                Some(n) => format!("within {n} days"),
+                None => "soon".to_owned(),
+            };
+            let on = day(p, "endsAt")
+                .map(|d| format!(" on {d}"))
+                .unwrap_or_else(|| format!(" {within}"));
+            one(
+                format!("Your trial of {product} ends{on}"),
+                format!(
+                    "Your school's trial of {product} ends {within}.{ends} If it has earned its \
+                     place, you can buy it through BECTA before the trial ends."
+                ),
+            )
+        }
         "loan.expired" => one(
             format!("Your trial of {product} has ended"),
             format!(
@@ -280,14 +288,26 @@ mod tests {
     fn a_reminder_names_the_person_and_the_product() {
         let e = render(
             "loan.reminder_7_days",
-            "Your trial ends within 7 day(s)",
-            &json!({ "endsAt": "2027-03-12T10:00:00Z" }),
+            "Your trial of MathsWorld ends on 12 March 2027",
+            &json!({ "endsAt": "2027-03-12T10:00:00Z", "days": 7 }),
             &facts(),
         );
-        assert_eq!(e.subject, "Your trial of MathsWorld ends within 7 days");
+        assert_eq!(e.subject, "Your trial of MathsWorld ends on 12 March 2027");
         assert!(e.text.contains("Hello Sam <Patel>,"));
-        assert!(e.text.contains("12 March 2027"));
+        assert!(
+            e.text
+                .contains("ends within 7 days. It ends on 12 March 2027.")
+        );
         assert!(e.html.contains("Hello Sam &lt;Patel&gt;,"));
+        // Any day the supplier chose gets the same template.
+        let e = render(
+            "loan.reminder_14_days",
+            "",
+            &json!({ "endsAt": "2027-03-12T10:00:00Z", "days": 14 }),
+            &facts(),
+        );
+        assert_eq!(e.subject, "Your trial of MathsWorld ends on 12 March 2027");
+        assert!(e.text.contains("ends within 14 days."), "{}", e.text);
     }
 
     #[test]
