@@ -7,6 +7,7 @@ pub mod chromium;
 pub mod fixture;
 pub mod flows;
 pub mod outage;
+pub mod pypi;
 pub mod smtp;
 pub mod stripe;
 

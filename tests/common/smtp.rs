@@ -7,60 +7,18 @@
 //! (once per machine) and starts it on a free port; a watchdog stops it when the test
 //! process ends.
 
-use std::net::TcpStream;
+use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+
+use super::pypi;
 
 /// The version CI and this harness install.
 pub const AIOSMTPD_VERSION: &str = "1.4.6";
-
-fn venv() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("target")
-        .join("aiosmtpd-venv")
-}
-
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    let out = cmd
-        .output()
-        .with_context(|| format!("{what}: could not start"))?;
-    if !out.status.success() {
-        bail!(
-            "{what} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(())
-}
-
-/// The venv's Python, with the pinned aiosmtpd installed.
-fn install() -> Result<PathBuf> {
-    let python = venv().join("bin").join("python3");
-    let marker = venv().join(format!("aiosmtpd-{AIOSMTPD_VERSION}.installed"));
-    if marker.exists() {
-        return Ok(python);
-    }
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(venv()),
-        "python3 -m venv",
-    )?;
-    run(
-        Command::new(venv().join("bin").join("pip")).args([
-            "install",
-            "--quiet",
-            &format!("aiosmtpd=={AIOSMTPD_VERSION}"),
-        ]),
-        "pip install aiosmtpd",
-    )?;
-    std::fs::write(&marker, AIOSMTPD_VERSION)?;
-    Ok(python)
-}
+const VENV: &str = "aiosmtpd-venv";
 
 /// A running server: its address and where it keeps what it received.
 #[derive(Clone, Debug)]
@@ -78,40 +36,29 @@ fn start() -> Result<SmtpServer> {
             maildir: PathBuf::from(dir),
         });
     }
-    let python = install()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
+    let python = pypi::install(VENV, "aiosmtpd", AIOSMTPD_VERSION)?;
+    let port = pypi::free_port()?;
     let maildir = std::env::temp_dir().join(format!("becta-maildir-{}", uuid::Uuid::new_v4()));
-    let log = venv().with_file_name("aiosmtpd.log");
     let handlers = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("common");
-    // A watchdog shell stops the server when this test process ends.
-    Command::new("sh")
-        .arg("-c")
-        .arg(
-            "PYTHONPATH=\"$4\" \"$0\" -m aiosmtpd -n -l \"127.0.0.1:$1\" \
-             -c smtp_mailbox.TestMailbox \"$3\" >\"$5\" 2>&1 & child=$!; \
-             while kill -0 \"$2\" 2>/dev/null; do sleep 1; done; kill $child",
-        )
-        .arg(&python)
-        .arg(port.to_string())
-        .arg(std::process::id().to_string())
-        .arg(&maildir)
-        .arg(&handlers)
-        .arg(&log)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting aiosmtpd")?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            let said = std::fs::read_to_string(&log).unwrap_or_default();
-            bail!("aiosmtpd did not start on port {port}: {said}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let args: Vec<OsString> = vec![
+        "-m".into(),
+        "aiosmtpd".into(),
+        "-n".into(),
+        "-l".into(),
+        format!("127.0.0.1:{port}").into(),
+        "-c".into(),
+        "smtp_mailbox.TestMailbox".into(),
+        maildir.clone().into(),
+    ];
+    let log = pypi::venv("aiosmtpd.log");
+    pypi::serve(
+        "aiosmtpd",
+        &python,
+        &args,
+        &[("PYTHONPATH", &handlers)],
+        port,
+        &log,
+    )?;
     Ok(SmtpServer {
         addr: format!("127.0.0.1:{port}"),
         maildir,

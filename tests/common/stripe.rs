@@ -10,27 +10,20 @@
 //! Otherwise the first test that needs one installs localstripe into `target/localstripe-venv`
 //! (once per machine) and starts it on a free port; it stops when the test process ends.
 
-use std::net::TcpStream;
+use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use serde_json::{Value, json};
+
+use super::pypi;
 
 /// The version CI and this harness install.
 pub const LOCALSTRIPE_VERSION: &str = "1.15.10";
 /// The secret key the test servers use (localstripe accepts any `sk_` key).
 pub const SECRET_KEY: &str = "sk_test_becta";
 pub const WEBHOOK_SECRET: &str = "whsec_becta_test_secret";
-
-fn venv() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("target")
-        .join("localstripe-venv")
-}
 
 /// Starts localstripe with the tests' invoicing extension; refuses another localstripe version.
 fn launcher() -> PathBuf {
@@ -39,78 +32,23 @@ fn launcher() -> PathBuf {
         .join("localstripe_launcher.py")
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    let out = cmd
-        .output()
-        .with_context(|| format!("{what}: could not start"))?;
-    if !out.status.success() {
-        bail!(
-            "{what} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(())
-}
-
-/// The venv's Python, with localstripe installed.
-fn install() -> Result<PathBuf> {
-    let python = venv().join("bin").join("python3");
-    if venv().join("bin").join("localstripe").exists() {
-        return Ok(python);
-    }
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(venv()),
-        "python3 -m venv",
-    )?;
-    run(
-        Command::new(venv().join("bin").join("pip")).args([
-            "install",
-            "--quiet",
-            &format!("localstripe=={LOCALSTRIPE_VERSION}"),
-        ]),
-        "pip install localstripe",
-    )?;
-    Ok(python)
-}
-
 fn start() -> Result<String> {
     if let Ok(url) = std::env::var("STRIPE_EMULATOR_URL")
         && !url.is_empty()
     {
         return Ok(url.trim_end_matches('/').to_owned());
     }
-    let python = install()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    // A watchdog shell stops the emulator when this test process ends. The emulator's output
-    // goes to target/localstripe.log, where a refused version says so.
-    let log = venv().with_file_name("localstripe.log");
-    Command::new("sh")
-        .arg("-c")
-        .arg(
-            "\"$0\" \"$3\" --port \"$1\" --from-scratch >\"$4\" 2>&1 & child=$!; \
-             while kill -0 \"$2\" 2>/dev/null; do sleep 1; done; kill $child",
-        )
-        .arg(&python)
-        .arg(port.to_string())
-        .arg(std::process::id().to_string())
-        .arg(launcher())
-        .arg(&log)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting localstripe")?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            let said = std::fs::read_to_string(&log).unwrap_or_default();
-            bail!("localstripe did not start on port {port}: {said}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let python = pypi::install("localstripe-venv", "localstripe", LOCALSTRIPE_VERSION)?;
+    let port = pypi::free_port()?;
+    // The emulator's output goes to target/localstripe.log, where a refused version says so.
+    let args: Vec<OsString> = vec![
+        launcher().into(),
+        "--port".into(),
+        port.to_string().into(),
+        "--from-scratch".into(),
+    ];
+    let log = pypi::venv("localstripe.log");
+    pypi::serve("localstripe", &python, &args, &[], port, &log)?;
     Ok(format!("http://127.0.0.1:{port}"))
 }
 

@@ -97,11 +97,47 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
     fair_use::check(&tx, &unlocked, school_id, Utc::now()).await?;
     let offer = lock_offer(&tx, offer_id).await?;
     require_open(&offer)?;
-    let now = Utc::now();
+    let row = place_school(
+        &tx,
+        actor,
+        &offer,
+        school_id,
+        Utc::now(),
+        &listed.name,
+        None,
+    )
+    .await?;
+    audit::record(
+        &tx,
+        actor,
+        "loan.request",
+        "loan",
+        row.id,
+        None,
+        Some(json!({ "offer": offer_id, "status": row.status })),
+    )
+    .await?;
+    let view = view_of(&tx, row).await?;
+    db::commit(tx).await?;
+    Ok(view)
+}
+
+/// Places a school on the locked `offer`: a seat if one is free (its key lent and the school
+/// told), else the next waitlist place. Inserts the loan with its `requested` event (carrying
+/// `requested`, e.g. the trust that asked) and its `granted` or `waitlisted` event.
+pub(super) async fn place_school(
+    tx: &impl ConnectionTrait,
+    actor: &Actor,
+    offer: &trial_offer::Model,
+    school_id: Uuid,
+    now: chrono::DateTime<Utc>,
+    product_name: &str,
+    requested: Option<serde_json::Value>,
+) -> Result<loan::Model> {
     let id = Uuid::now_v7();
     let mut row = loan::Model {
         id,
-        offer_id,
+        offer_id: offer.id,
         product_id: offer.product_id,
         school_id,
         requested_by: Some(actor.user_id),
@@ -117,18 +153,18 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         next_reminder_days: None,
     };
     let pool = if offer.seats_free > 0 {
-        pool(&tx, &offer).await?
+        pool(tx, offer).await?
     } else {
         Pool::Exhausted
     };
-    let granted = pool != Pool::Exhausted && take_seat(&tx, offer_id).await?;
+    let granted = pool != Pool::Exhausted && take_seat(tx, offer.id).await?;
     if granted {
-        row = self::granted(&offer, row);
+        row = self::granted(offer, row);
     } else {
-        row.waitlist_seq = Some(next_waitlist_seq(&tx, offer_id).await?);
+        row.waitlist_seq = Some(next_waitlist_seq(tx, offer.id).await?);
     }
     loan::Entity::insert(loan::ActiveModel::from(row.clone()))
-        .exec_without_returning(&tx)
+        .exec_without_returning(tx)
         .await?;
     let second = if granted {
         (
@@ -139,28 +175,16 @@ pub async fn request(db: &DatabaseConnection, actor: &Actor, offer_id: Uuid) -> 
         ("waitlisted", json!({ "seq": row.waitlist_seq }))
     };
     events(
-        &tx,
+        tx,
         id,
-        &[("requested", None), (second.0, Some(second.1))],
+        &[("requested", requested), (second.0, Some(second.1))],
         Some(actor),
     )
     .await?;
     if granted {
-        lend_key_and_notify(&tx, &row, pool, &listed.name).await?;
+        lend_key_and_notify(tx, &row, pool, product_name).await?;
     }
-    audit::record(
-        &tx,
-        actor,
-        "loan.request",
-        "loan",
-        id,
-        None,
-        Some(json!({ "offer": offer_id, "status": row.status })),
-    )
-    .await?;
-    let view = view_of(&tx, row).await?;
-    db::commit(tx).await?;
-    Ok(view)
+    Ok(row)
 }
 
 /// `CONFLICT` unless the locked offer takes requests.

@@ -19,9 +19,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::loans::{LoanView, eligible, require_open};
-use super::waitlist::{Pool, granted, lend_key_and_notify, next_waitlist_seq, pool, take_seat};
-use super::{events, fair_use, licence_scope, lock_offer};
+use super::loans::{LoanView, eligible, place_school, require_open};
+use super::{fair_use, licence_scope, lock_offer};
 use crate::actor::{self, Actor};
 use crate::catalogue::organisations;
 use crate::entity::{loan, organisation, product, trial_offer};
@@ -145,61 +144,19 @@ pub async fn request_for_trust(
     }
     let mut made = Vec::with_capacity(covered.len());
     for s in covered {
-        let id = Uuid::now_v7();
-        let mut row = loan::Model {
-            id,
-            offer_id,
-            product_id: offer.product_id,
-            school_id: s.id,
-            requested_by: Some(actor.user_id),
-            status: LoanStatus::Waitlisted.code().into(),
-            waitlist_seq: None,
-            requested_at: now,
-            granted_at: None,
-            ends_at: None,
-            extensions_used: 0,
-            closed_at: None,
-            version: 1,
-            next_reminder_at: None,
-            next_reminder_days: None,
-        };
         // Read afresh for each school: the places this request took are gone.
         let current = lock_offer(&tx, offer_id).await?;
-        let pool = if current.seats_free > 0 {
-            pool(&tx, &current).await?
-        } else {
-            Pool::Exhausted
-        };
-        let got = pool != Pool::Exhausted && take_seat(&tx, offer_id).await?;
-        if got {
-            row = granted(&current, row);
-        } else {
-            row.waitlist_seq = Some(next_waitlist_seq(&tx, offer_id).await?);
-        }
-        loan::Entity::insert(loan::ActiveModel::from(row.clone()))
-            .exec_without_returning(&tx)
-            .await?;
-        let second = if got {
-            (
-                "granted",
-                json!({ "endsAt": row.ends_at.map(|t| t.to_rfc3339()) }),
-            )
-        } else {
-            ("waitlisted", json!({ "seq": row.waitlist_seq }))
-        };
-        events(
+        let requested = json!({ "trust": actor.organisation_id });
+        let row = place_school(
             &tx,
-            id,
-            &[
-                ("requested", Some(json!({ "trust": actor.organisation_id }))),
-                (second.0, Some(second.1)),
-            ],
-            Some(actor),
+            actor,
+            &current,
+            s.id,
+            now,
+            &listed.name,
+            Some(requested),
         )
         .await?;
-        if got {
-            lend_key_and_notify(&tx, &row, pool, &listed.name).await?;
-        }
         made.push((s, row));
     }
     audit::record(
