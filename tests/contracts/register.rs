@@ -422,3 +422,47 @@ async fn another_school_never_sees_the_register_and_a_trust_sees_only_its_school
     assert_eq!(ids, want);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_trusts_spend_summary_adds_up_its_schools_and_narrows_to_one_of_them() -> Result<()> {
+    let s = schools().await?;
+    let cost = |name: &str, pence: i64| {
+        let mut c = elsewhere(name);
+        c["annualCostPence"] = json!(pence);
+        c
+    };
+    added(&s.app, &s.lone, cost("Lone MIS", 100_000)).await?;
+    added(&s.app, &s.trust_a, cost("Trust A MIS", 200_000)).await?;
+    added(&s.app, &s.trust_b, cost("Trust B MIS", 300_000)).await?;
+    let spend = "query($s: ID) { spendSummary(from: \"2027-01-01T00:00:00Z\", to: \"2028-01-01T00:00:00Z\", groupBy: SUPPLIER, schoolId: $s) { label contracts annualCommitmentPence } }";
+    let total = |r: &Value| r["spendSummary"][0].clone();
+
+    let trust = s.app.data_as(&s.trust, spend, json!({})).await?;
+    assert_eq!(
+        total(&trust),
+        json!({ "label": "Acme Cloud Ltd", "contracts": 2, "annualCommitmentPence": 500_000 }),
+        "both schools of the trust, never the lone school: {trust}"
+    );
+    let one = s
+        .app
+        .data_as(
+            &s.trust,
+            spend,
+            json!({ "s": s.f.trust_schools[1].to_string() }),
+        )
+        .await?;
+    assert_eq!(total(&one)["annualCommitmentPence"], 300_000, "{one}");
+    let school = s.app.data_as(&s.trust_a, spend, json!({})).await?;
+    assert_eq!(total(&school)["annualCommitmentPence"], 200_000, "{school}");
+
+    // A school outside the buyer's scope is refused, naming the argument.
+    for (who, other) in [(&s.trust, s.f.school), (&s.trust_a, s.f.trust_schools[1])] {
+        let r = s
+            .app
+            .gql_as(who, spend, json!({ "s": other.to_string() }))
+            .await?;
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        assert_eq!(field(&r), "schoolId", "{r}");
+    }
+    Ok(())
+}

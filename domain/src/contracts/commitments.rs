@@ -8,18 +8,18 @@ use crate::Result;
 use crate::entity::contract;
 
 /// Contracts running at some time from `from` (inclusive) to `to` (exclusive), whether made by
-/// an order or added by hand: one school's, or every school's (at most 100,000).
+/// an order or added by hand: these schools', or every school's (at most 100,000).
 pub async fn commitments(
     db: &impl ConnectionTrait,
-    school_id: Option<Uuid>,
+    schools: Option<&[Uuid]>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<contract::Model>> {
     let mut q = contract::Entity::find()
         .filter(contract::Column::StartsOn.lt(to))
         .filter(contract::Column::EndsOn.gte(from));
-    if let Some(s) = school_id {
-        q = q.filter(contract::Column::SchoolId.eq(s));
+    if let Some(s) = schools {
+        q = q.filter(contract::Column::SchoolId.is_in(s.iter().copied()));
     }
     Ok(q.order_by_asc(contract::Column::StartsOn)
         .limit(100_000)

@@ -81,7 +81,8 @@ fn months(first: NaiveDate, last: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
 }
 
 /// Paid orders' spend and savings from `from` (inclusive) to `to` (exclusive), by group: a
-/// school buyer's own school; an admin's every school, or one with `school_id`.
+/// school buyer's own school; a trust-scoped buyer's every school of the trust, or one of them
+/// with `school_id`; an admin's every school, or one with `school_id`.
 pub async fn spend(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -97,22 +98,37 @@ pub async fn spend(
             "the period must end after it starts, within 10 years",
         ));
     }
-    let school = if actor.is_admin() {
-        school_id
+    let schools: Option<Vec<Uuid>> = if actor.is_admin() {
+        school_id.map(|s| vec![s])
     } else {
-        Some(actor.school_id()?)
+        let mine: Vec<Uuid> = organisations::schools_in_scope(db, actor)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        match school_id {
+            Some(s) if !mine.contains(&s) => {
+                return Err(Error::bad_input(
+                    "schoolId",
+                    "`schoolId` must be a school you buy for",
+                ));
+            }
+            Some(s) => Some(vec![s]),
+            None => Some(mine),
+        }
     };
     let mut q = order::Entity::find()
         .filter(order::Column::Status.eq(OrderStatus::Paid.code()))
         .filter(order::Column::PaidAt.gte(from))
         .filter(order::Column::PaidAt.lt(to));
-    if let Some(s) = school {
-        q = q.filter(order::Column::SchoolId.eq(s));
+    if let Some(s) = &schools {
+        q = q.filter(order::Column::SchoolId.is_in(s.iter().copied()));
     }
     let paid = q.all(db).await?;
     let first = from.date_naive();
     let last = (to - Duration::nanoseconds(1)).date_naive();
-    let running = contracts::commitments(db, school, first, last + Duration::days(1)).await?;
+    let running =
+        contracts::commitments(db, schools.as_deref(), first, last + Duration::days(1)).await?;
     let mut product_ids: Vec<Uuid> = paid.iter().map(|o| o.product_id).collect();
     product_ids.extend(running.iter().filter_map(|c| c.product_id));
     let categories = products::categories_of(db, &product_ids).await?;

@@ -44,7 +44,8 @@ impl OrderQuery {
     }
 
     /// Paid spend and savings from `from` (inclusive) to `to` (exclusive), by month,
-    /// category or supplier: your school's (SCHOOL_BUYER), or every school's or one
+    /// category or supplier: your school's (SCHOOL_BUYER for a school), your trust's schools'
+    /// or one `schoolId`'s of them (SCHOOL_BUYER for a trust), or every school's or one
     /// `schoolId`'s (ADMIN). Orders count once paid, by card or on invoice; each group also
     /// gives the contracts register's annual commitments running in it.
     async fn spend_summary(
