@@ -47,7 +47,8 @@ pub async fn notify(tx: &impl ConnectionTrait, n: Notice<'_>) -> Result<()> {
 }
 
 /// The signed-in user's notifications, newest first: those addressed to them, and those
-/// addressed to their organisation as a whole.
+/// addressed to their organisation as a whole (for a trust's buyer, to any school of the trust
+/// as a whole too).
 pub async fn mine(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -58,6 +59,14 @@ pub async fn mine(
         who = who.add(
             sea_orm::Condition::all()
                 .add(notification::Column::OrganisationId.eq(org))
+                .add(notification::Column::UserId.is_null()),
+        );
+    }
+    if actor.trust_id().is_ok() {
+        let schools = crate::catalogue::organisations::schools_in_scope(db, actor).await?;
+        who = who.add(
+            sea_orm::Condition::all()
+                .add(notification::Column::OrganisationId.is_in(schools.into_iter().map(|s| s.id)))
                 .add(notification::Column::UserId.is_null()),
         );
     }

@@ -270,6 +270,14 @@ async fn renewal_reminders_go_out_90_and_30_days_before_the_notice_date_once_eac
     assert_eq!(all.len(), 2, "{all:?}");
     assert_eq!(all[0]["payload"]["daysBefore"], 30);
     assert_eq!(all[0]["payload"]["contractId"], c["id"]);
+    // A trust's buyer is reminded of its schools' contracts, never of another school's.
+    let a = added(&s.app, &s.trust_a, elsewhere("Trust A MIS")).await?;
+    let a_notice = date(&a["noticeOn"])?;
+    sweep(a_notice - Duration::days(90)).await?;
+    let trust_sees = notices(&s.app, &s.trust, "contract.renewal_due").await?;
+    assert_eq!(trust_sees.len(), 1, "{trust_sees:?}");
+    assert_eq!(trust_sees[0]["payload"]["contractId"], a["id"]);
+    assert_eq!(sent().await?.len(), 2, "the lone school's own two only");
     // After the notice date nothing more is due.
     assert_eq!(sweep(notice + Duration::days(1)).await?, 0);
     let reg = my_contracts(&s.app, &s.lone).await?;
