@@ -42,7 +42,7 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Load real data from files: the GIAS extracts of schools and trusts.
+    /// Load real data from files: the GIAS extracts of schools and trusts, or deals.
     Import {
         #[command(subcommand)]
         what: Import,
@@ -133,6 +133,13 @@ enum Import {
         /// the bad ones reported).
         #[arg(long)]
         stop_on_error: bool,
+    },
+    /// Load or update deals from a JSON file (an array of deals, each with its provider's
+    /// short name, reference, lots and their suppliers' Companies House numbers): the whole
+    /// file is checked first, and one problem means nothing is written.
+    Deals {
+        /// The deals file (JSON).
+        file: std::path::PathBuf,
     },
 }
 
@@ -245,6 +252,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let db = app::open_database(&config).await?;
             crate::imports::gias(&db, &establishments, &groups, &links, stop_on_error).await?;
+        }
+        Command::Import {
+            what: Import::Deals { file },
+        } => {
+            let db = app::open_database(&config).await?;
+            crate::imports::deals(&db, &file).await?;
         }
         Command::Schema => print!("{}", graphql::sdl()),
         Command::Migrate => {

@@ -8,7 +8,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use becta_domain::imports::{Progress, gias, gias_apply};
+use becta_domain::imports::{Progress, deals, gias, gias_apply};
 use becta_domain::sea_orm::DatabaseConnection;
 
 /// A progress bar on stderr, one stage at a time.
@@ -78,6 +78,20 @@ pub async fn gias(
             } else {
                 ""
             }
+        );
+    }
+    Ok(())
+}
+
+/// `becta import deals`: prints what was loaded, or every problem (and writes nothing).
+pub async fn deals(db: &DatabaseConnection, file: &Path) -> anyhow::Result<()> {
+    let summary = deals::import(db, &read("deals", file)?).await?;
+    print!("{summary}");
+    if !summary.errors.is_empty() {
+        anyhow::bail!(
+            "{} problems in {} (see above); nothing was written",
+            summary.errors.len(),
+            file.display()
         );
     }
     Ok(())

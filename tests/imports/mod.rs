@@ -1,4 +1,5 @@
-//! Loading real data: `becta import gias` run as an operator runs it, on the sample extracts
-//! in `tests/fixtures/gias/`, and signing in for a school not yet imported.
+//! Loading real data: `becta import gias` and `becta import deals` run as an operator runs them, on the sample files
+//! in `tests/fixtures/gias/` and `tests/fixtures/deals/`, and signing in for a school not yet imported.
 
+mod deals;
 mod gias;

@@ -1,5 +1,5 @@
 //! Loading real data from files: the GIAS extracts (every school and academy trust in
-//! England) and, in time, deals. The command line (`becta import ...`) reads the files and
+//! England) and deals (frameworks with their lots and suppliers). The command line (`becta import ...`) reads the files and
 //! calls these services.
 //!
 //! Policy: a file is read and checked whole before anything is written; every bad row is
@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+pub mod deals;
 pub mod gias;
 pub mod gias_apply;
 
