@@ -72,6 +72,10 @@ async fn importing_the_gias_extracts_twice_changes_nothing_the_second_time() -> 
         summary.contains("skipped 1 establishments that are not schools: 1 Further education"),
         "{summary}"
     );
+    assert!(
+        summary.contains("skipped 1 groups that are not academy trusts: 1 Federation"),
+        "{summary}"
+    );
 
     // Latin-1 names arrive as the letters they are.
     let benedict = school(&app, 137002).await?;

@@ -94,6 +94,19 @@ impl fmt::Display for Summary {
                 kinds.join(", ")
             )?;
         }
+        let skipped_groups: u64 = self.skipped_groups.iter().map(|(_, n)| n).sum();
+        if skipped_groups > 0 {
+            let kinds: Vec<String> = self
+                .skipped_groups
+                .iter()
+                .map(|(t, n)| format!("{n} {t}"))
+                .collect();
+            writeln!(
+                f,
+                "skipped {skipped_groups} groups that are not academy trusts: {}",
+                kinds.join(", ")
+            )?;
+        }
         for c in &self.changes {
             writeln!(f, "  {c}")?;
         }
@@ -152,7 +165,7 @@ pub async fn apply(
         .collect();
     // Companies House numbers are unique: one another organisation holds is reported, not
     // written.
-    let numbers: HashMap<String, Uuid> = organisation::Entity::find()
+    let mut numbers: HashMap<String, Uuid> = organisation::Entity::find()
         .filter(organisation::Column::CompaniesHouseNumber.is_not_null())
         .all(&tx)
         .await?
@@ -179,9 +192,13 @@ pub async fn apply(
             });
             t.companies_house_number = None;
         }
+        let id = own.unwrap_or_else(Uuid::now_v7);
+        if let Some(n) = &t.companies_house_number {
+            // Two trusts of the file with one number: the first keeps it.
+            numbers.insert(n.clone(), id);
+        }
         match existing.get(&t.group_uid) {
             None => {
-                let id = Uuid::now_v7();
                 trust_ids.insert(t.group_uid.clone(), (id, t.name.clone()));
                 summary.trusts.added += 1;
                 new_rows.push(trust_row(id, &t, now));
