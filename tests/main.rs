@@ -15,6 +15,7 @@ mod fast_paths;
 mod graphiql;
 mod hostile;
 mod http;
+mod imports;
 mod judged_set;
 mod lending;
 mod listings;

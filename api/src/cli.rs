@@ -1,4 +1,4 @@
-//! The command line: `becta [serve|migrate|seed|index|sweep|deliver|reindex|schema|token|organisations]`;
+//! The command line: `becta [serve|migrate|seed|import|index|sweep|deliver|reindex|schema|token|organisations]`;
 //! no subcommand means `serve`.
 //!
 //! Policy: a command with a result prints it on stdout (a token, a listing, the schema, an
@@ -41,6 +41,11 @@ enum Command {
         /// The seed number of the generator.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Load real data from files: the GIAS extracts of schools and trusts, or deals.
+    Import {
+        #[command(subcommand)]
+        what: Import,
     },
     /// Run only the search outbox worker (for a separate indexer process); with --check,
     /// compare the indexes with the database once and exit (status 1 on any difference).
@@ -105,6 +110,36 @@ enum Command {
         /// instead of schools.
         #[arg(long)]
         trusts: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum Import {
+    /// Import (or bring up to date) every school and academy trust from the three GIAS
+    /// extracts, as published (Latin-1 CSV) at
+    /// https://get-information-schools.service.gov.uk/Downloads. Prints what changed; a
+    /// second run with the same files changes nothing.
+    Gias {
+        /// The establishments extract ("All establishment data", edubasealldata*.csv).
+        #[arg(long)]
+        establishments: std::path::PathBuf,
+        /// The groups extract ("All group records", allgroupsdata*.csv).
+        #[arg(long)]
+        groups: std::path::PathBuf,
+        /// The group links extract ("All group links", alllinksdata*.csv).
+        #[arg(long)]
+        links: std::path::PathBuf,
+        /// Write nothing if any row is refused (by default the good rows are imported and
+        /// the bad ones reported).
+        #[arg(long)]
+        stop_on_error: bool,
+    },
+    /// Load or update deals from a JSON file (an array of deals, each with its provider's
+    /// short name, reference, lots and their suppliers' Companies House numbers): the whole
+    /// file is checked first, and one problem means nothing is written.
+    Deals {
+        /// The deals file (JSON).
+        file: std::path::PathBuf,
     },
 }
 
@@ -205,6 +240,24 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 "{}",
                 organisations(&db, role, trusts, name.as_deref(), limit).await?
             );
+        }
+        Command::Import {
+            what:
+                Import::Gias {
+                    establishments,
+                    groups,
+                    links,
+                    stop_on_error,
+                },
+        } => {
+            let db = app::open_database(&config).await?;
+            crate::imports::gias(&db, &establishments, &groups, &links, stop_on_error).await?;
+        }
+        Command::Import {
+            what: Import::Deals { file },
+        } => {
+            let db = app::open_database(&config).await?;
+            crate::imports::deals(&db, &file).await?;
         }
         Command::Schema => print!("{}", graphql::sdl()),
         Command::Migrate => {

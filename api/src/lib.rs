@@ -11,6 +11,7 @@ pub mod exports;
 pub mod graphiql;
 pub mod graphql;
 pub mod http;
+pub mod imports;
 pub mod introspection;
 pub mod metered;
 pub mod metrics;

@@ -91,6 +91,11 @@ impl Actor {
     }
 }
 
+/// What a refused school or trust is told: how schools and trusts come to be known.
+const IMPORT_HINT: &str = "schools and academy trusts are loaded from the DfE's GIAS extracts \
+     (Get Information About Schools), so ask the service's operator to import the latest ones \
+     with `becta import gias --establishments FILE --groups FILE --links FILE`";
+
 /// Finds the organisation a token's `org` claim names: a school's URN, or `trust:<Group UID>`
 /// for a trust-scoped buyer, for SCHOOL_BUYER; a supplier's id for SUPPLIER; optional for ADVISER and ADMIN (the service's own organisation
 /// by id). `UNAUTHENTICATED` when the claim is missing or names nothing we know.
@@ -104,11 +109,17 @@ pub async fn resolve_organisation(
     let found = match (role, claim) {
         (Role::SchoolBuyer, Some(claim)) if claim.starts_with("trust:") => {
             let group_uid = claim["trust:".len()..].trim();
-            organisation::Entity::find()
+            let trust = organisation::Entity::find()
                 .filter(organisation::Column::GroupUid.eq(group_uid))
                 .filter(organisation::Column::Kind.eq(OrgKind::Trust.code()))
                 .one(db)
-                .await?
+                .await?;
+            return match trust {
+                Some(t) => Ok(Some(t)),
+                None => Err(Error::Unauthenticated(format!(
+                    "the trust with Group UID {group_uid} is unknown to this service: {IMPORT_HINT}"
+                ))),
+            };
         }
         (Role::SchoolBuyer, Some(urn)) => {
             let urn: i32 = urn
@@ -122,11 +133,17 @@ pub async fn resolve_organisation(
                             .into(),
                     )
                 })?;
-            organisation::Entity::find()
+            let school = organisation::Entity::find()
                 .filter(organisation::Column::Urn.eq(urn))
                 .filter(organisation::Column::Kind.eq(OrgKind::School.code()))
                 .one(db)
-                .await?
+                .await?;
+            return match school {
+                Some(s) => Ok(Some(s)),
+                None => Err(Error::Unauthenticated(format!(
+                    "the school with URN {urn} is unknown to this service: {IMPORT_HINT}"
+                ))),
+            };
         }
         (Role::Supplier, Some(id)) => {
             let id: Uuid = id.parse().map_err(|_| {

@@ -11,6 +11,7 @@ pub mod db;
 pub mod deliveries;
 pub mod entity;
 pub mod error;
+pub mod imports;
 pub mod lending;
 pub mod listings;
 pub mod maturity;

@@ -4,6 +4,7 @@
 //! each test gets its own new PostgreSQL database, dropped when the test ends.
 
 pub mod chromium;
+pub mod cli;
 pub mod fixture;
 pub mod flows;
 pub mod outage;

@@ -248,6 +248,10 @@ pub async fn insert_many(
                 companies_house_number: Set(o.companies_house_number.clone()),
                 website: Set(o.website.clone()),
                 is_sample: Set(o.is_sample),
+                status: Set("open".into()),
+                ukprn: Set(None),
+                opened_on: Set(None),
+                closed_on: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             });

@@ -83,6 +83,10 @@ pub async fn service_organisation(tx: &impl ConnectionTrait) -> Result<Uuid> {
         companies_house_number: Set(None),
         website: Set(None),
         is_sample: Set(false),
+        status: Set("open".into()),
+        ukprn: Set(None),
+        opened_on: Set(None),
+        closed_on: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })

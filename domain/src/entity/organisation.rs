@@ -22,6 +22,11 @@ pub struct Model {
     pub companies_house_number: Option<String>,
     pub website: Option<String>,
     pub is_sample: bool,
+    /// `open`, `closed` or `proposed_to_open` (GIAS's establishment status).
+    pub status: String,
+    pub ukprn: Option<i32>,
+    pub opened_on: Option<Date>,
+    pub closed_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -356,6 +356,36 @@ pub async fn update(
     Ok(row)
 }
 
+/// Replaces the content of the deal `id` with `d` in the caller's transaction (its lots,
+/// eligibility and categories too), moving it to its next version and queueing it for search;
+/// for imports, which have checked `d` already. Returns the row before.
+pub async fn replace(tx: &impl ConnectionTrait, id: Uuid, d: NewDeal) -> Result<deal::Model> {
+    d.validate()?;
+    let before = find(tx, id).await?;
+    guarded_update(
+        tx,
+        &before,
+        before.version,
+        deal::Entity::update_many().set(deal_columns(&d, Utc::now())),
+    )
+    .await?;
+    deal_category::Entity::delete_many()
+        .filter(deal_category::Column::DealId.eq(id))
+        .exec(tx)
+        .await?;
+    deal_eligibility::Entity::delete_many()
+        .filter(deal_eligibility::Column::DealId.eq(id))
+        .exec(tx)
+        .await?;
+    lot::Entity::delete_many()
+        .filter(lot::Column::DealId.eq(id))
+        .exec(tx)
+        .await?;
+    insert_parts(tx, id, d).await?;
+    outbox::enqueue_many(tx, outbox::EntityType::Deal, &[id], outbox::Op::Upsert).await?;
+    Ok(before)
+}
+
 /// An admin ends a deal early: it is archived and leaves the catalogue and search.
 pub async fn expire(
     db: &DatabaseConnection,
@@ -412,7 +442,7 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<deal::Model> {
 }
 
 /// What the audit log keeps of a deal row.
-fn deal_snapshot(d: &deal::Model) -> Result<serde_json::Value> {
+pub fn deal_snapshot(d: &deal::Model) -> Result<serde_json::Value> {
     audit::snapshot(&serde_json::json!({
         "title": d.title,
         "reference": d.reference,

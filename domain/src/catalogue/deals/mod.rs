@@ -9,7 +9,7 @@ mod queries;
 
 use chrono::{NaiveDate, Utc};
 
-pub use admin::{NewDeal, NewLot, create, expire, find, insert, update};
+pub use admin::{NewDeal, NewLot, create, deal_snapshot, expire, find, insert, replace, update};
 pub use lookups::{
     Eligibility, categories_of, eligibility_of, lots_of, providers_by_id, suppliers_of_lots,
 };
