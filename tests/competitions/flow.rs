@@ -252,7 +252,7 @@ async fn a_school_runs_a_further_competition_among_four_suppliers_from_start_to_
         .cloned()
         .context("ranking")?;
     let mut expected: Vec<(usize, i64)> = (0..4).map(|i| (i, by_hand(MODERATED[i]))).collect();
-    expected.sort_by(|a, b| b.1.cmp(&a.1));
+    expected.sort_by_key(|e| std::cmp::Reverse(e.1));
     assert_eq!(
         expected.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         [8800, 8200, 8000, 6200]

@@ -49,7 +49,7 @@ pub(crate) async fn visible(
                 Viewer::Supplier(_) => mine || q.answer.is_some(),
                 _ => true,
             };
-            shown.then(|| ClarificationView {
+            shown.then_some(ClarificationView {
                 id: q.id,
                 question: q.question,
                 asked_at: q.asked_at,

@@ -186,9 +186,9 @@ pub(crate) async fn viewer_of(
                 .one(db)
                 .await?
                 .is_some();
-            if invited && c.kind == FURTHER_COMPETITION {
-                Ok(Viewer::Supplier(supplier))
-            } else if c.awarded_supplier_id == Some(supplier) {
+            // Invited to a competition, or the supplier of a direct award.
+            if (invited && c.kind == FURTHER_COMPETITION) || c.awarded_supplier_id == Some(supplier)
+            {
                 Ok(Viewer::Supplier(supplier))
             } else {
                 Err(Error::not_found("competition"))
