@@ -4,6 +4,7 @@
 pub mod account;
 pub mod advice;
 pub mod advisers;
+pub mod call_offs;
 pub mod catalogue;
 pub mod competitions;
 pub mod connection;
@@ -26,6 +27,7 @@ pub mod trials;
 pub use account::*;
 pub use advice::*;
 pub use advisers::*;
+pub use call_offs::*;
 pub use catalogue::*;
 pub use competitions::*;
 pub use connection::*;
