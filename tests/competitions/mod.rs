@@ -8,6 +8,7 @@ mod awards;
 mod flow;
 mod refusals;
 mod sealed;
+mod seeded;
 
 use std::time::Duration as StdDuration;
 
