@@ -100,6 +100,29 @@ async fn a_direct_award_is_recorded_in_one_step_with_its_notices_above_the_thres
     assert_eq!(r["notices"][1]["notice"], "Contract details notice");
     assert_eq!((due(1)? - due(0)?).num_days(), 30);
 
+    // The school's list holds it; another school's does not.
+    let mine = w
+        .app
+        .data_as(
+            &w.school,
+            "{ myFurtherCompetitions { id kind status lotTitle } }",
+            json!({}),
+        )
+        .await?;
+    assert_eq!(
+        mine["myFurtherCompetitions"],
+        json!([{ "id": a["id"], "kind": "DIRECT_AWARD", "status": "AWARDED", "lotTitle": "Lot 2: Tablets" }])
+    );
+    let theirs = w
+        .app
+        .data_as(
+            &w.other_school,
+            "{ myFurtherCompetitions { id } }",
+            json!({}),
+        )
+        .await?;
+    assert_eq!(theirs["myFurtherCompetitions"], json!([]));
+
     // The CSV names both notices.
     let path = format!(
         "/exports/call-offs/{}.csv",

@@ -2,6 +2,8 @@
 //! school answers, and every invited supplier reads the question and answer without the
 //! asker's name.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -12,7 +14,7 @@ use uuid::Uuid;
 
 use super::{PUBLISHED, Viewer, for_school, late, lock};
 use crate::actor::{self, Actor};
-use crate::entity::{competition, competition_clarification, competition_invitation};
+use crate::entity::{competition_clarification, competition_invitation};
 use crate::notifications::{Notice, notify};
 use crate::{Error, Result, audit, db, validate};
 
@@ -28,37 +30,42 @@ pub struct ClarificationView {
     pub asked_by_me: bool,
 }
 
-/// What the viewer reads: the school and admins every question; a supplier every answered
-/// one and its own.
+/// What the viewer reads of each competition's questions: the school and admins every
+/// question; a supplier every answered one and its own.
 pub(crate) async fn visible(
     db: &impl ConnectionTrait,
-    c: &competition::Model,
+    competition_ids: &[Uuid],
     viewer: Viewer,
-) -> Result<Vec<ClarificationView>> {
+) -> Result<HashMap<Uuid, Vec<ClarificationView>>> {
     let rows = competition_clarification::Entity::find()
-        .filter(competition_clarification::Column::CompetitionId.eq(c.id))
+        .filter(
+            competition_clarification::Column::CompetitionId.is_in(competition_ids.iter().copied()),
+        )
         .order_by_asc(competition_clarification::Column::AskedAt)
         .order_by_asc(competition_clarification::Column::Id)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|q| {
-            let mine = matches!(viewer, Viewer::Supplier(s) if s == q.supplier_id);
-            let shown = match viewer {
-                Viewer::Supplier(_) => mine || q.answer.is_some(),
-                _ => true,
-            };
-            shown.then_some(ClarificationView {
-                id: q.id,
-                question: q.question,
-                asked_at: q.asked_at,
-                answer: q.answer,
-                answered_at: q.answered_at,
-                asked_by_me: mine,
-            })
-        })
-        .collect())
+    let mut out: HashMap<Uuid, Vec<ClarificationView>> = HashMap::new();
+    for q in rows {
+        let mine = matches!(viewer, Viewer::Supplier(s) if s == q.supplier_id);
+        let shown = match viewer {
+            Viewer::Supplier(_) => mine || q.answer.is_some(),
+            _ => true,
+        };
+        if shown {
+            out.entry(q.competition_id)
+                .or_default()
+                .push(ClarificationView {
+                    id: q.id,
+                    question: q.question,
+                    asked_at: q.asked_at,
+                    answer: q.answer,
+                    answered_at: q.answered_at,
+                    asked_by_me: mine,
+                });
+        }
+    }
+    Ok(out)
 }
 
 /// An invited supplier asks a question before the clarification deadline.

@@ -42,21 +42,25 @@ pub async fn my_invitations(
         .into_iter()
         .map(|b| b.competition_id)
         .collect();
-    let mut out = Vec::with_capacity(rows.len());
-    for i in rows {
-        let Some(c) = competition::Entity::find_by_id(i.competition_id)
-            .one(db)
-            .await?
-        else {
-            continue;
-        };
-        out.push(InvitationView {
-            has_bid: bids.contains(&c.id),
-            competition: view(db, c, Viewer::Supplier(supplier)).await?,
-            invitation: i,
-        });
-    }
-    Ok(out)
+    let competitions = competition::Entity::find()
+        .filter(competition::Column::Id.is_in(rows.iter().map(|r| r.competition_id)))
+        .all(db)
+        .await?;
+    let mut views = super::views(db, competitions, Viewer::Supplier(supplier)).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|i| {
+            let at = views
+                .iter()
+                .position(|v| v.competition.id == i.competition_id)?;
+            let competition = views.swap_remove(at);
+            Some(InvitationView {
+                has_bid: bids.contains(&i.competition_id),
+                competition,
+                invitation: i,
+            })
+        })
+        .collect())
 }
 
 /// Declines an invitation before the submission deadline, with an optional reason. A supplier

@@ -231,51 +231,86 @@ pub(crate) async fn view(
     c: competition::Model,
     viewer: Viewer,
 ) -> Result<CompetitionView> {
-    let deal = deal::Entity::find_by_id(c.deal_id)
-        .one(db)
+    views(db, vec![c], viewer)
         .await?
-        .ok_or(Error::not_found("deal"))?;
-    let lot = lot::Entity::find_by_id(c.lot_id)
-        .one(db)
+        .pop()
+        .ok_or(Error::not_found("competition"))
+}
+
+/// Competitions as one viewer sees them, with a fixed number of queries for all of them.
+pub(crate) async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<competition::Model>,
+    viewer: Viewer,
+) -> Result<Vec<CompetitionView>> {
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+    let deals: HashMap<Uuid, deal::Model> = deal::Entity::find()
+        .filter(deal::Column::Id.is_in(rows.iter().map(|c| c.deal_id)))
+        .all(db)
         .await?
-        .ok_or(Error::not_found("lot"))?;
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    let lots: HashMap<Uuid, lot::Model> = lot::Entity::find()
+        .filter(lot::Column::Id.is_in(rows.iter().map(|c| c.lot_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
     let mut q = competition_invitation::Entity::find()
-        .filter(competition_invitation::Column::CompetitionId.eq(c.id));
+        .filter(competition_invitation::Column::CompetitionId.is_in(ids.iter().copied()));
     if let Viewer::Supplier(s) = viewer {
         q = q.filter(competition_invitation::Column::SupplierId.eq(s));
     }
-    let rows = q.all(db).await?;
-    let mut ids: Vec<Uuid> = rows.iter().map(|i| i.supplier_id).collect();
-    ids.push(c.school_id);
-    ids.extend(c.awarded_supplier_id);
-    let orgs: HashMap<Uuid, organisation::Model> = organisations::by_ids(db, &ids).await?;
+    let invitations = q.all(db).await?;
+    let mut org_ids: Vec<Uuid> = invitations.iter().map(|i| i.supplier_id).collect();
+    for c in &rows {
+        org_ids.push(c.school_id);
+        org_ids.extend(c.awarded_supplier_id);
+    }
+    let orgs: HashMap<Uuid, organisation::Model> = organisations::by_ids(db, &org_ids).await?;
     let name = |id: Uuid| orgs.get(&id).map(|o| o.name.clone()).unwrap_or_default();
-    let mut invitations: Vec<InvitationRow> = rows
-        .into_iter()
-        .map(|i| InvitationRow {
-            supplier_name: name(i.supplier_id),
-            invitation: i,
-        })
-        .collect();
-    invitations.sort_by(|a, b| a.supplier_name.cmp(&b.supplier_name));
-    let clarifications = clarifications::visible(db, &c, viewer).await?;
-    let awarded_supplier_name = match viewer {
-        // A supplier learns only whether it won.
-        Viewer::Supplier(s) if c.awarded_supplier_id != Some(s) => None,
-        _ => c.awarded_supplier_id.map(name),
-    };
-    Ok(CompetitionView {
-        criteria: criteria_of(&c),
-        descriptors: descriptors_of(&c),
-        school_name: name(c.school_id),
-        deal,
-        lot,
-        invitations,
-        clarifications,
-        awarded_supplier_name,
-        viewer,
-        competition: c,
-    })
+    let mut clarifications = clarifications::visible(db, &ids, viewer).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for c in rows {
+        let (Some(deal), Some(lot)) = (deals.get(&c.deal_id), lots.get(&c.lot_id)) else {
+            return Err(Error::Internal(format!(
+                "competition {} lost its lot",
+                c.id
+            )));
+        };
+        let mut own: Vec<InvitationRow> = invitations
+            .iter()
+            .filter(|i| i.competition_id == c.id)
+            .map(|i| InvitationRow {
+                supplier_name: name(i.supplier_id),
+                invitation: i.clone(),
+            })
+            .collect();
+        own.sort_by(|a, b| a.supplier_name.cmp(&b.supplier_name));
+        let awarded_supplier_name = match viewer {
+            // A supplier learns only whether it won.
+            Viewer::Supplier(s) if c.awarded_supplier_id != Some(s) => None,
+            _ => c.awarded_supplier_id.map(name),
+        };
+        out.push(CompetitionView {
+            criteria: criteria_of(&c),
+            descriptors: descriptors_of(&c),
+            school_name: name(c.school_id),
+            deal: deal.clone(),
+            lot: lot.clone(),
+            invitations: own,
+            clarifications: clarifications.remove(&c.id).unwrap_or_default(),
+            awarded_supplier_name,
+            viewer,
+            competition: c,
+        });
+    }
+    Ok(out)
 }
 
 /// The school's competitions (and direct awards), newest first.
@@ -289,11 +324,7 @@ pub async fn mine(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Compet
         .limit(500)
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for c in rows {
-        out.push(view(db, c, Viewer::School).await?);
-    }
-    Ok(out)
+    views(db, rows, Viewer::School).await
 }
 
 #[cfg(test)]
