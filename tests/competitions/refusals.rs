@@ -163,6 +163,31 @@ async fn another_school_an_uninvited_supplier_and_an_adviser_are_refused() -> Re
         .read(&w.bidders[2], &id, &format!("bids {{ {BID} }}"))
         .await?;
     assert_eq!(error_codes(&v), ["FORBIDDEN"], "{v}");
+    // Conflict of interest declarations: the school's evaluators only, once each.
+    let declare = "mutation($id: ID!) { declareConflictOfInterest(competitionId: $id, hasConflict: true, details: \"I advise one bidder\") { hasConflict details } }";
+    let d = w
+        .app
+        .data_as(&w.colleague, declare, json!({ "id": id }))
+        .await?;
+    assert_eq!(
+        d["declareConflictOfInterest"],
+        json!({ "hasConflict": true, "details": "I advise one bidder" })
+    );
+    let v = w
+        .app
+        .gql_as(&w.colleague, declare, json!({ "id": id }))
+        .await?;
+    assert_eq!(error_codes(&v), ["CONFLICT"], "{v}");
+    let v = w
+        .app
+        .gql_as(&w.other_school, declare, json!({ "id": id }))
+        .await?;
+    assert_eq!(error_codes(&v), ["NOT_FOUND"], "{v}");
+    let v = w
+        .app
+        .gql_as(&w.bidders[0], declare, json!({ "id": id }))
+        .await?;
+    assert_eq!(error_codes(&v), ["FORBIDDEN"], "{v}");
     // A supplier does not publish or award.
     let v = w
         .app

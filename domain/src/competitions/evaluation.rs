@@ -196,6 +196,13 @@ pub async fn score_bid(
         .await?;
     let evaluator = match (declared, declaration) {
         (Some(d), _) => d,
+        (None, Some((true, _))) => {
+            return Err(Error::bad_input(
+                "declaration",
+                "an evaluator with a conflict of interest does not score: record it with \
+                 declareConflictOfInterest",
+            ));
+        }
         (None, Some((has_conflict, text))) => {
             let text = text.trim().to_owned();
             validate::text("declaration.details", &text, 1, 5000)?;
@@ -266,6 +273,59 @@ pub async fn score_bid(
     .await?;
     db::commit(tx).await?;
     one_bid(db, actor, bid.competition_id, bid_id, now).await
+}
+
+/// Records an evaluator's conflict of interest declaration, once per competition, before or
+/// instead of scoring (an evaluator who declares a conflict does not score).
+pub async fn declare_conflict(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    competition_id: Uuid,
+    has_conflict: bool,
+    details: String,
+    now: DateTime<Utc>,
+) -> Result<competition_evaluator::Model> {
+    for_school(db, actor, competition_id).await?;
+    let details = details.trim().to_owned();
+    validate::text("details", &details, 1, 5000)?;
+    let tx = actor::begin(db, actor).await?;
+    let c = lock(&tx, competition_id).await?;
+    if c.status != PUBLISHED {
+        return Err(Error::Conflict(format!(
+            "the competition is {}: evaluation is not open",
+            c.status
+        )));
+    }
+    let declared = competition_evaluator::Entity::find_by_id((c.id, actor.user_id))
+        .one(&tx)
+        .await?;
+    if declared.is_some() {
+        return Err(Error::Conflict(
+            "you have declared already: a declaration is made once per competition".into(),
+        ));
+    }
+    let d = competition_evaluator::Model {
+        competition_id: c.id,
+        user_id: actor.user_id,
+        has_conflict,
+        declaration: details,
+        declared_at: now,
+    };
+    competition_evaluator::ActiveModel::from(d.clone())
+        .insert(&tx)
+        .await?;
+    audit::record(
+        &tx,
+        actor,
+        "competition.conflict_declared",
+        "competition",
+        c.id,
+        None,
+        Some(audit::snapshot(&d)?),
+    )
+    .await?;
+    db::commit(tx).await?;
+    Ok(d)
 }
 
 /// Records the agreed (moderated) score of every criterion of a bid, replacing an earlier

@@ -55,7 +55,9 @@ use crate::{Error, Result, db};
 pub use award::{abandon, award};
 pub use bids::{BidInput, BidView, bids, my_bid, submit_bid};
 pub use clarifications::{ClarificationView, answer_clarification, ask_clarification};
-pub use evaluation::{CriterionScore, Totals, moderate_scores, ranking, score_bid, weighted_total};
+pub use evaluation::{
+    CriterionScore, Totals, declare_conflict, moderate_scores, ranking, score_bid, weighted_total,
+};
 pub use export::{RECORD_HEADER, record_table};
 pub use invitations::{InvitationView, decline, my_invitations};
 pub use record::{CallOffRecord, DirectAwardInput, call_off_record, direct_award};

@@ -2,7 +2,7 @@
 //! evaluation, award or abandonment, and direct awards. Each resolver calls one domain
 //! service with the server's clock.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use becta_domain::competitions::{self, CriterionScore};
 use chrono::{DateTime, Utc};
 
@@ -118,6 +118,15 @@ fn scores(input: Vec<CriterionScoreInput>) -> Vec<CriterionScore> {
             rationale: s.rationale,
         })
         .collect()
+}
+
+/// An evaluator's conflict of interest declaration.
+#[derive(SimpleObject)]
+pub struct ConflictDeclaration {
+    pub evaluator_id: ID,
+    pub has_conflict: bool,
+    pub details: String,
+    pub declared_at: DateTime<Utc>,
 }
 
 #[derive(Default)]
@@ -258,8 +267,8 @@ impl CompetitionMutation {
     }
 
     /// Scores a bid once, every criterion with a rationale (an evaluator: SCHOOL_BUYER of the
-    /// school, after the deadline). Declare any conflict of interest with your first score in
-    /// the competition.
+    /// school, after the deadline). Your first score in the competition carries your
+    /// declaration (no conflict), unless you made it with `declareConflictOfInterest`.
     async fn score_bid(
         &self,
         ctx: &Context<'_>,
@@ -281,6 +290,30 @@ impl CompetitionMutation {
         .await
         .gql()
         .map(Bid)
+    }
+
+    /// Records your conflict of interest declaration as an evaluator (SCHOOL_BUYER of the
+    /// school), once per competition: with a conflict you do not score. Without a conflict it
+    /// may instead come with your first `scoreBid`.
+    async fn declare_conflict_of_interest(
+        &self,
+        ctx: &Context<'_>,
+        competition_id: ID,
+        has_conflict: bool,
+        details: String,
+    ) -> async_graphql::Result<ConflictDeclaration> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        let id = parse_id("competitionId", &competition_id)?;
+        let d = competitions::declare_conflict(db, a, id, has_conflict, details, Utc::now())
+            .await
+            .gql()?;
+        Ok(ConflictDeclaration {
+            evaluator_id: ID(d.user_id.to_string()),
+            has_conflict: d.has_conflict,
+            details: d.declaration,
+            declared_at: d.declared_at,
+        })
     }
 
     /// Records the agreed score of every criterion of a bid (SCHOOL_BUYER of the school,
