@@ -8,6 +8,7 @@ mod auth;
 mod catalogue;
 mod common;
 mod compare;
+mod competitions;
 mod contracts;
 mod deliveries;
 mod errors;

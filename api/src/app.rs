@@ -209,6 +209,7 @@ pub async fn start(
         metrics,
         metrics_access: config.metrics.clone(),
         webhook_http_loopback: config.webhook_http_loopback,
+        competition_min_response: config.competition_min_response,
     };
     let server = http::start(
         config.listen,

@@ -36,6 +36,7 @@
 //! | `BECTA_STRIPE_WEBHOOK_SECRET` | unset | signing secret of `POST /webhooks/stripe` |
 //! | `BECTA_SWEEPER` | `true` | run the sweeper (loan expiry, hand-on, loan and contract renewal reminders) inside `serve` |
 //! | `BECTA_SWEEP_INTERVAL_MS` | `30000` | how often the sweeper looks for due loans |
+//! | `BECTA_COMPETITION_MIN_RESPONSE_HOURS` | `168` | least time between publishing a further competition and its submission deadline (at most 2160) |
 //! | `BECTA_SUGGEST_REFRESH_MS` | `2000` | how often typeahead (`suggest`) checks the catalogue for new names (0: at every call) |
 //! | `BECTA_SMTP_URL` | unset | SMTP server for email notifications: `smtp://host:25` (plain), `smtp://host:587?tls=required` (STARTTLS; `tls=opportunistic` if offered), `smtps://host:465` (TLS); `smtp://user:password@host` carries credentials. Unset: no email is sent and notifications wait in the outbox |
 //! | `BECTA_SMTP_USERNAME`, `BECTA_SMTP_PASSWORD` | unset | SMTP credentials, instead of putting them in the URL |
@@ -299,6 +300,9 @@ pub struct Config {
     pub deliverer: bool,
     /// Accept `http://` webhook endpoints on loopback.
     pub webhook_http_loopback: bool,
+    /// The least time suppliers get between a further competition's publication and its
+    /// submission deadline.
+    pub competition_min_response: chrono::Duration,
 }
 
 /// Email (when `BECTA_SMTP_URL` is set) and webhook delivery settings.
@@ -455,6 +459,14 @@ impl Config {
             delivery: delivery_config(&get)?,
             deliverer: flag(&get, "BECTA_DELIVERER", true)?,
             webhook_http_loopback: flag(&get, "BECTA_WEBHOOK_ALLOW_HTTP_LOOPBACK", false)?,
+            competition_min_response: chrono::Duration::hours(
+                number(
+                    &get,
+                    "BECTA_COMPETITION_MIN_RESPONSE_HOURS",
+                    becta_domain::competitions::DEFAULT_MIN_RESPONSE_HOURS as usize,
+                )?
+                .min(24 * 90) as i64,
+            ),
         })
     }
 }

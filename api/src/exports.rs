@@ -1,6 +1,7 @@
 //! CSV downloads: `GET /exports/shortlists/{id}.csv`,
 //! `GET /exports/compare.csv?products=a,b&deals=...`, `GET /exports/contracts.csv` and
-//! `GET /exports/sector-view.csv`.
+//! `GET /exports/sector-view.csv`, and a call-off record as `GET /exports/call-offs/{id}.csv`
+//! or `.json`.
 //!
 //! Policy: authorised exactly like the GraphQL fields they mirror (a shortlist needs a bearer
 //! token of someone it is shared with; a comparison is public data, though a bad token is
@@ -11,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use becta_domain::{Error, compare, contracts, shortlists};
+use becta_domain::{Error, compare, competitions, contracts, shortlists};
 use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
@@ -113,6 +114,57 @@ pub async fn shortlist_csv(
             &format!("shortlist {}", t.name),
             document(&t.header, &t.rows),
         ),
+        Err(e) => error_response(e),
+    }
+}
+
+/// `GET /exports/call-offs/{id}.csv` (or `.json`): the call-off record of an awarded
+/// competition or direct award, for its school's buyers and admins (`NOT_FOUND` for anyone
+/// else, `CONFLICT` before the award). The CSV has one row per fact (section, item, value);
+/// the JSON is the record as `callOffRecord` holds it, with every bid's moderated scores.
+#[handler]
+pub async fn call_off(
+    req: &Request,
+    Path(file): Path<String>,
+    Data(state): Data<&AppState>,
+    Data(admission): Data<&Admission>,
+) -> Response {
+    let actor = match admit(req, state, admission, ONE_EXPORT).await {
+        Ok(a) => a,
+        Err(refused) => return refused,
+    };
+    let (id, json) = match (file.strip_suffix(".csv"), file.strip_suffix(".json")) {
+        (Some(id), _) => (id.parse::<Uuid>().ok(), false),
+        (_, Some(id)) => (id.parse::<Uuid>().ok(), true),
+        _ => (None, false),
+    };
+    let Some(id) = id else {
+        return error_response(Error::not_found("call-off record"));
+    };
+    let Some(actor) = actor else {
+        return unauthenticated("sign in: send `Authorization: Bearer <token>`", "Bearer");
+    };
+    if json {
+        return match competitions::call_off_record(&state.db, &actor, id).await {
+            Ok(r) => match serde_json::to_vec_pretty(&r) {
+                Ok(body) => Response::builder()
+                    .header("content-type", "application/json")
+                    .header(
+                        "content-disposition",
+                        format!(
+                            "attachment; filename=\"{}\"",
+                            file_name(&format!("call-off {}", r.title)).replace(".csv", ".json")
+                        ),
+                    )
+                    .header("cache-control", "private, no-store")
+                    .body(body),
+                Err(e) => error_response(Error::Internal(format!("writing JSON: {e}"))),
+            },
+            Err(e) => error_response(e),
+        };
+    }
+    match competitions::record_table(&state.db, &actor, id).await {
+        Ok((name, rows)) => csv_response(&name, document(&competitions::RECORD_HEADER, &rows)),
         Err(e) => error_response(e),
     }
 }

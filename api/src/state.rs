@@ -25,4 +25,6 @@ pub struct AppState {
     pub metrics_access: crate::config::MetricsAccess,
     /// Accept `http://` webhook endpoints on loopback (development and tests).
     pub webhook_http_loopback: bool,
+    /// The least time between publishing a further competition and its submission deadline.
+    pub competition_min_response: chrono::Duration,
 }

@@ -31,6 +31,10 @@ pub enum Error {
     /// capacity): `CONFLICT`, naming the field like bad input does.
     #[error("{message}")]
     ConflictOn { field: String, message: String },
+    /// Too late: a deadline of the record has passed (a bid or a clarification question after
+    /// a further competition's deadline).
+    #[error("{0}")]
+    DeadlinePassed(String),
     /// The database (or another dependency) cannot be reached right now.
     #[error("the service is temporarily unavailable, please retry")]
     Unavailable(String),
@@ -85,6 +89,7 @@ impl Error {
             Error::Unauthenticated(_) => Code::Unauthenticated,
             Error::Forbidden(_) => Code::Forbidden,
             Error::Conflict(_) | Error::ConflictOn { .. } => Code::Conflict,
+            Error::DeadlinePassed(_) => Code::DeadlinePassed,
             Error::Unavailable(_) => Code::Unavailable,
             Error::PaymentsDisabled => Code::PaymentsDisabled,
             Error::BadSignature(_) => Code::BadSignature,
@@ -104,6 +109,8 @@ pub enum Code {
     Unauthenticated,
     Forbidden,
     Conflict,
+    /// A deadline has passed (a late bid or clarification question).
+    DeadlinePassed,
     RateLimited,
     Unavailable,
     PaymentsDisabled,
@@ -115,12 +122,13 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 12] = [
+    pub const ALL: [Code; 13] = [
         Code::BadUserInput,
         Code::NotFound,
         Code::Unauthenticated,
         Code::Forbidden,
         Code::Conflict,
+        Code::DeadlinePassed,
         Code::RateLimited,
         Code::Unavailable,
         Code::PaymentsDisabled,
@@ -138,6 +146,7 @@ impl Code {
             Code::Unauthenticated => "UNAUTHENTICATED",
             Code::Forbidden => "FORBIDDEN",
             Code::Conflict => "CONFLICT",
+            Code::DeadlinePassed => "DEADLINE_PASSED",
             Code::RateLimited => "RATE_LIMITED",
             Code::Unavailable => "UNAVAILABLE",
             Code::PaymentsDisabled => "PAYMENTS_DISABLED",
@@ -155,7 +164,7 @@ impl Code {
             Code::Unauthenticated => 401,
             Code::Forbidden | Code::IntrospectionDisabled => 403,
             Code::NotFound => 404,
-            Code::Conflict => 409,
+            Code::Conflict | Code::DeadlinePassed => 409,
             Code::PayloadTooLarge => 413,
             Code::RateLimited => 429,
             Code::Internal => 500,

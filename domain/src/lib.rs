@@ -6,6 +6,7 @@ pub mod advice;
 pub mod audit;
 pub mod catalogue;
 pub mod compare;
+pub mod competitions;
 pub mod contracts;
 pub mod db;
 pub mod deliveries;

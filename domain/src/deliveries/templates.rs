@@ -180,11 +180,109 @@ fn paragraphs(kind: &str, subject: &str, p: &Value, f: &Facts) -> Option<(String
                 day(p, "submittedAt").unwrap_or_else(|| "an earlier day".into())
             ),
         ),
+        competition if competition.starts_with("competition.") => competition_email(kind, p),
         _ => {
             let _ = subject;
             None
         }
     }
+}
+
+/// Further competitions (`crate::competitions`): invitations, clarifications, results.
+fn competition_email(kind: &str, p: &Value) -> Option<(String, Vec<String>)> {
+    let title = s(p, "title").unwrap_or("a further competition");
+    let lines = match kind {
+        "competition.invited" => (
+            format!("You are invited to bid: {title}"),
+            vec![
+                format!(
+                    "You are invited to bid in the further competition \"{title}\" on {} ({}).",
+                    s(p, "dealTitle").unwrap_or("a framework"),
+                    s(p, "lot").unwrap_or("its lot")
+                ),
+                format!(
+                    "Questions close on {}; bids close on {}. Bids stay sealed until then.",
+                    day(p, "clarificationDeadline").unwrap_or_else(|| "the stated day".into()),
+                    day(p, "submissionDeadline").unwrap_or_else(|| "the stated day".into())
+                ),
+            ],
+        ),
+        "competition.question" => (
+            format!("A supplier asked a question about {title}"),
+            vec![format!(
+                "A supplier asked a question about \"{title}\". Your answer goes to every \
+                 invited supplier, without naming who asked."
+            )],
+        ),
+        "competition.clarification" => (
+            format!("A clarification was published for {title}"),
+            vec![
+                format!("Question: {}", s(p, "question").unwrap_or_default()),
+                format!("Answer: {}", s(p, "answer").unwrap_or_default()),
+            ],
+        ),
+        "competition.awarded" => (
+            format!("Your bid won: {title}"),
+            vec![format!(
+                "Your bid in \"{title}\" won, with {} out of 100.",
+                s(p, "yourTotal").unwrap_or("its score")
+            )],
+        ),
+        "competition.unsuccessful" => {
+            let mut lines = vec![format!(
+                "Your bid in \"{title}\" was not successful. It scored {} out of 100 (ranked {}); \
+                 the winning bid scored {}.",
+                s(p, "yourTotal").unwrap_or("-"),
+                p.get("yourRank")
+                    .and_then(Value::as_i64)
+                    .unwrap_or_default(),
+                s(p, "winningTotal").unwrap_or("-")
+            )];
+            let scores = |key: &str| -> Vec<(String, i64)> {
+                p.get(key)
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .map(|x| {
+                                (
+                                    s(x, "criterion").unwrap_or_default().to_owned(),
+                                    x.get("score").and_then(Value::as_i64).unwrap_or_default(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let winning = scores("winningScores");
+            for (criterion, score) in scores("yourScores") {
+                let won = winning
+                    .iter()
+                    .find(|(c, _)| *c == criterion)
+                    .map_or(0, |(_, s)| *s);
+                lines.push(format!(
+                    "{criterion}: your score {score}, the winning bid's {won}."
+                ));
+            }
+            (format!("Your bid was not successful: {title}"), lines)
+        }
+        "competition.abandoned" => (
+            format!("A competition you were invited to was abandoned: {title}"),
+            vec![format!(
+                "The school abandoned \"{title}\": {}",
+                s(p, "reason").unwrap_or("no reason given")
+            )],
+        ),
+        "competition.direct_award" => (
+            format!("A school awarded you a call-off directly: {title}"),
+            vec![format!(
+                "A school awarded you \"{title}\" directly under {} ({}).",
+                s(p, "dealTitle").unwrap_or("a framework"),
+                s(p, "lot").unwrap_or("its lot")
+            )],
+        ),
+        _ => return None,
+    };
+    Some(lines)
 }
 
 /// The generic email of a kind without a template: the subject, and the payload's plain
@@ -282,6 +380,26 @@ mod tests {
             product: Some("MathsWorld".into()),
             organisation: None,
         }
+    }
+
+    #[test]
+    fn an_unsuccessful_bidder_reads_its_scores_beside_the_winners() {
+        let e = render(
+            "competition.unsuccessful",
+            "Your bid was not successful: Chromebooks",
+            &json!({
+                "title": "Chromebooks", "yourTotal": "82.00", "yourRank": 2,
+                "winningTotal": "88.00",
+                "yourScores": [{ "criterion": "price", "score": 5 }],
+                "winningScores": [{ "criterion": "price", "score": 4 }],
+            }),
+            &facts(),
+        );
+        assert!(
+            e.text
+                .contains("It scored 82.00 out of 100 (ranked 2); the winning bid scored 88.00.")
+        );
+        assert!(e.text.contains("price: your score 5, the winning bid's 4."));
     }
 
     #[test]

@@ -51,8 +51,7 @@ pub enum WebhookEventKind {
     ReviewPublished,
     /// The vetting team decided on one of the supplier's listings.
     VettingDecided,
-    /// The supplier was invited to a further competition (no producer yet: accepted so
-    /// endpoints can subscribe before the feature ships).
+    /// The supplier was invited to a further competition (on its publication).
     CompetitionInvited,
 }
 

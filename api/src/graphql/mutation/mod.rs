@@ -3,6 +3,7 @@
 
 mod advice;
 mod advisers;
+mod competitions;
 mod contracts;
 mod deals;
 mod deliveries;
@@ -17,6 +18,7 @@ mod vetting;
 
 pub use advice::AdviceMutation;
 pub use advisers::AdviserMutation;
+pub use competitions::CompetitionMutation;
 pub use contracts::ContractMutation;
 pub use deals::DealMutation;
 pub use deliveries::DeliveryMutation;
@@ -41,6 +43,7 @@ pub struct Mutation(
     ShortlistMutation,
     OrderMutation,
     ContractMutation,
+    CompetitionMutation,
     DeliveryMutation,
     TrialMutation,
     MaturityMutation,

@@ -5,6 +5,7 @@ mod advice;
 mod advisers;
 mod catalogue;
 mod compare;
+mod competitions;
 mod contracts;
 mod deliveries;
 mod lending;
@@ -20,6 +21,7 @@ pub use advice::AdviceQuery;
 pub use advisers::AdviserQuery;
 pub use catalogue::CatalogueQuery;
 pub use compare::CompareQuery;
+pub use competitions::CompetitionQuery;
 pub use contracts::ContractQuery;
 pub use deliveries::DeliveryQuery;
 pub use lending::LendingQuery;
@@ -42,6 +44,7 @@ pub struct Query(
     ShortlistQuery,
     OrderQuery,
     ContractQuery,
+    CompetitionQuery,
     ReviewQuery,
     DeliveryQuery,
     TrialQuery,

@@ -155,6 +155,10 @@ pub struct Lot(pub lot::Model);
 
 #[Object]
 impl Lot {
+    /// The lot's id (a further competition or a direct award names it).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
     async fn number(&self) -> i32 {
         self.0.number
     }
