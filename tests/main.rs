@@ -10,6 +10,7 @@ mod common;
 mod compare;
 mod contracts;
 mod deliveries;
+mod devices;
 mod errors;
 mod fast_paths;
 mod graphiql;

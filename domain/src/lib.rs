@@ -9,6 +9,7 @@ pub mod compare;
 pub mod contracts;
 pub mod db;
 pub mod deliveries;
+pub mod devices;
 pub mod entity;
 pub mod error;
 pub mod lending;

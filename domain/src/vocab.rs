@@ -596,6 +596,9 @@ code_enum! {
     }
 }
 
+mod devices;
+pub use devices::{DeviceCondition, DeviceGrade, ErasureStandard, FormFactor};
+
 #[cfg(test)]
 mod tests;
 

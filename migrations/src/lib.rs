@@ -21,6 +21,7 @@ mod m20261201_000009_maturity;
 mod m20261201_000010_deliveries;
 mod m20261201_000011_contracts;
 mod m20261201_000012_trials;
+mod m20261202_000014_devices;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_deliveries::Migration),
             Box::new(m20261201_000011_contracts::Migration),
             Box::new(m20261201_000012_trials::Migration),
+            Box::new(m20261202_000014_devices::Migration),
         ]
     }
 }

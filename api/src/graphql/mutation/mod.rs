@@ -6,6 +6,7 @@ mod advisers;
 mod contracts;
 mod deals;
 mod deliveries;
+mod devices;
 mod lending;
 mod listings;
 mod maturity;
@@ -20,6 +21,7 @@ pub use advisers::AdviserMutation;
 pub use contracts::ContractMutation;
 pub use deals::DealMutation;
 pub use deliveries::DeliveryMutation;
+pub use devices::DeviceMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
 pub use maturity::MaturityMutation;
@@ -44,4 +46,5 @@ pub struct Mutation(
     DeliveryMutation,
     TrialMutation,
     MaturityMutation,
+    DeviceMutation,
 );
