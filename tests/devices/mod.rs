@@ -3,6 +3,7 @@
 //! unit saves with its source.
 
 mod listings;
+mod search;
 
 use anyhow::{Context, Result};
 use becta_domain::catalogue::organisations;
