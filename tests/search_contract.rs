@@ -447,7 +447,10 @@ async fn contract(engine: Engine) -> Result<()> {
 
 /// A device document: `condition`, `grade` ("" for none), form factor, operating system,
 /// battery health, warranty months and carbon saved per unit.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per device attribute the contract checks"
+)]
 fn device(
     id: u8,
     name: &str,
