@@ -93,10 +93,36 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // The units an order took from stock; released when the order fails or is cancelled.
+        m.create_table(
+            Table::create()
+                .table("device_reservations")
+                .col(pk_uuid("order_id"))
+                .col(uuid("product_id"))
+                .col(big_integer("units"))
+                .col(timestamp_with_time_zone_null("released_at"))
+                .check(Expr::col("units").gt(0))
+                .foreign_key(&mut fk(
+                    "device_reservations",
+                    "order_id",
+                    "orders",
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "device_reservations",
+                    "product_id",
+                    "products",
+                    ForeignKeyAction::Cascade,
+                ))
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("device_reservations").to_owned())
+            .await?;
         m.drop_table(Table::drop().table("device_stock").to_owned())
             .await?;
         m.drop_table(Table::drop().table("product_devices").to_owned())

@@ -3,6 +3,7 @@
 //! unit saves with its source.
 
 mod listings;
+mod orders;
 mod search;
 
 use anyhow::{Context, Result};

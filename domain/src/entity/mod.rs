@@ -14,6 +14,7 @@ pub mod contract;
 pub mod deal;
 pub mod deal_category;
 pub mod deal_eligibility;
+pub mod device_reservation;
 pub mod device_stock;
 pub mod digital_content;
 pub mod licence_key;
