@@ -377,6 +377,7 @@ async fn paging_through_every_product_has_no_gaps_or_repeats_even_while_products
                     sso_google: false,
                     mis_integration: false,
                     website: None,
+                    device: None,
                 },
                 status: ProductStatus::Approved,
                 badges: vec![],

@@ -11,6 +11,7 @@ mod compare;
 mod competitions;
 mod contracts;
 mod deliveries;
+mod devices;
 mod errors;
 mod fast_paths;
 mod graphiql;

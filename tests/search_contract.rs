@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use becta_domain::search::{DealDocument, LotDocument};
+use becta_domain::search::{DealDocument, DeviceFields, LotDocument};
 use becta_indexer::{
     Attribute, Documents, Engine, Filter, Kind, MatchingStrategy, Order, ProductDocument,
     SearchQuery, Sort,
@@ -43,6 +43,7 @@ fn product(
         published_at: 1_700_000_000 + i64::from(id),
         updated_at: 1_700_000_000,
         version: 10,
+        device: Default::default(),
         record: None,
     }
 }
@@ -440,7 +441,211 @@ async fn contract(engine: Engine) -> Result<()> {
         [1]
     );
 
-    facet_counts_over_a_large_catalogue(engine).await
+    facet_counts_over_a_large_catalogue(engine).await?;
+    devices(engine).await
+}
+
+/// A device document: `condition`, `grade` ("" for none), form factor, operating system,
+/// battery health, warranty months and carbon saved per unit.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per device attribute the contract checks"
+)]
+fn device(
+    id: u8,
+    name: &str,
+    condition: &str,
+    grade: &str,
+    form_factor: &str,
+    os: &str,
+    battery: i64,
+    warranty: i64,
+    carbon: i64,
+) -> ProductDocument {
+    let mut p = product(
+        id,
+        name,
+        "School devices, ready to enrol",
+        &[],
+        10_000 + i64::from(id),
+        &[],
+    );
+    p.device = DeviceFields {
+        condition: vec![condition.into()],
+        grade: [grade]
+            .iter()
+            .filter(|g| !g.is_empty())
+            .map(|g| (*g).to_owned())
+            .collect(),
+        form_factor: vec![form_factor.into()],
+        operating_system: vec![os.into()],
+        battery_health_percent: battery,
+        warranty_months: warranty,
+        carbon_saved_kg: carbon,
+    };
+    p
+}
+
+/// Device filters, facets and sorts: condition, grade, form factor and operating system are
+/// keywords; battery health, warranty and carbon saved are numbers; products that are not
+/// devices match no device filter and count in no device facet.
+async fn devices(engine: &Engine) -> Result<()> {
+    let docs = vec![
+        device(
+            11,
+            "Refurbished Lenovo 300e Chromebook Gen 3",
+            "refurbished",
+            "a",
+            "chromebook",
+            "ChromeOS",
+            88,
+            12,
+            270,
+        ),
+        device(
+            12,
+            "Refurbished Lenovo 100e Chromebook Gen 2",
+            "refurbished",
+            "b",
+            "chromebook",
+            "ChromeOS",
+            82,
+            6,
+            265,
+        ),
+        device(
+            13,
+            "HP Chromebook 11 G9",
+            "new",
+            "",
+            "chromebook",
+            "ChromeOS",
+            100,
+            36,
+            0,
+        ),
+        device(
+            14,
+            "Apple iPad 9th generation",
+            "remanufactured",
+            "a",
+            "tablet",
+            "iPadOS",
+            90,
+            24,
+            0,
+        ),
+        products()[1].clone(),
+    ];
+    engine.rebuild(Documents::Products(docs)).await?;
+    let sorted = |mut v: Vec<u8>| {
+        v.sort();
+        v
+    };
+    let refurbished = Filter::AnyOf(Attribute::Condition, vec!["refurbished".into()]);
+    let grade_a = Filter::AnyOf(Attribute::Grade, vec!["a".into()]);
+    let battery_85 = Filter::Range(Attribute::BatteryHealthPercent, Some(85.0), None);
+    let warranty_12 = Filter::Range(Attribute::WarrantyMonths, Some(12.0), None);
+    let chromebooks = Filter::AnyOf(Attribute::FormFactor, vec!["chromebook".into()]);
+    let r = engine
+        .search(
+            Kind::Products,
+            &query(
+                "refurbished chromebooks",
+                vec![
+                    refurbished.clone(),
+                    grade_a.clone(),
+                    battery_85.clone(),
+                    warranty_12.clone(),
+                    chromebooks.clone(),
+                ],
+            ),
+        )
+        .await?;
+    assert_eq!(ids(&r), [11]);
+    let all = |f: Vec<Filter>| async move {
+        Ok::<_, anyhow::Error>(sorted(ids(&engine
+            .search(Kind::Products, &query("", f))
+            .await?)))
+    };
+    assert_eq!(all(vec![battery_85]).await?, [11, 13, 14]);
+    assert_eq!(all(vec![grade_a]).await?, [11, 14]);
+    assert_eq!(all(vec![warranty_12]).await?, [11, 13, 14]);
+    assert_eq!(all(vec![chromebooks]).await?, [11, 12, 13]);
+    assert_eq!(
+        all(vec![Filter::AnyOf(
+            Attribute::OperatingSystem,
+            vec!["iPadOS".into()]
+        )])
+        .await?,
+        [14]
+    );
+    assert_eq!(
+        all(vec![Filter::AnyOf(
+            Attribute::Condition,
+            vec!["refurbished".into(), "remanufactured".into()]
+        )])
+        .await?,
+        [11, 12, 14]
+    );
+
+    // Sorts by battery, warranty and carbon saved.
+    let devices_only = Filter::AnyOf(
+        Attribute::Condition,
+        vec!["new".into(), "refurbished".into(), "remanufactured".into()],
+    );
+    for (attr, expected) in [
+        (Attribute::BatteryHealthPercent, [13, 14, 11, 12]),
+        (Attribute::WarrantyMonths, [13, 14, 11, 12]),
+    ] {
+        let mut q = query("", vec![devices_only.clone()]);
+        q.sort = Sort::By(attr, Order::Desc);
+        assert_eq!(
+            ids(&engine.search(Kind::Products, &q).await?),
+            expected,
+            "{attr}"
+        );
+    }
+    let mut q = query("", vec![refurbished]);
+    q.sort = Sort::By(Attribute::CarbonSavedKg, Order::Desc);
+    assert_eq!(ids(&engine.search(Kind::Products, &q).await?), [11, 12]);
+
+    // Facets count devices only.
+    let mut q = query("", vec![]);
+    q.facets = vec![
+        Attribute::Condition,
+        Attribute::Grade,
+        Attribute::FormFactor,
+        Attribute::OperatingSystem,
+    ];
+    let r = engine.search(Kind::Products, &q).await?;
+    assert_eq!(r.total_hits, 5);
+    let counts: Vec<Vec<(String, u64)>> = r
+        .facets
+        .iter()
+        .map(|f| {
+            let mut v: Vec<(String, u64)> = f
+                .values
+                .iter()
+                .map(|v| (v.value.clone(), v.count))
+                .collect();
+            v.sort();
+            v
+        })
+        .collect();
+    let pairs = |v: &[(&str, u64)]| -> Vec<(String, u64)> {
+        v.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect()
+    };
+    assert_eq!(
+        counts,
+        [
+            pairs(&[("new", 1), ("refurbished", 2), ("remanufactured", 1)]),
+            pairs(&[("a", 2), ("b", 1)]),
+            pairs(&[("chromebook", 3), ("tablet", 1)]),
+            pairs(&[("ChromeOS", 3), ("iPadOS", 1)]),
+        ]
+    );
+    Ok(())
 }
 
 /// A catalogue of `n` generated products whose facet values vary with their number.

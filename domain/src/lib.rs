@@ -10,6 +10,7 @@ pub mod competitions;
 pub mod contracts;
 pub mod db;
 pub mod deliveries;
+pub mod devices;
 pub mod entity;
 pub mod error;
 pub mod imports;

@@ -68,6 +68,8 @@ pub struct ProductPatch {
     pub sso_google: Option<bool>,
     pub mis_integration: Option<bool>,
     pub website: Option<String>,
+    /// Replaces the device facts as a whole (a listing that is a device stays one).
+    pub device: Option<crate::devices::DeviceSpec>,
 }
 
 impl ProductPatch {
@@ -102,6 +104,9 @@ impl ProductPatch {
         set(&mut c.sso_google, self.sso_google);
         set(&mut c.mis_integration, self.mis_integration);
         clearable(self.website, &mut c.website);
+        if let Some(d) = self.device {
+            c.device = Some(d);
+        }
         c
     }
 }

@@ -349,6 +349,12 @@ code_enum! {
         MostEvidence = "most_evidence" => "Most evidence",
         /// Highest share of trials bought first (products with too few outcomes last).
         ConversionRate = "conversion_rate" => "Most trials bought",
+        /// Devices with the healthiest batteries first (products without one last).
+        BatteryHealth = "battery_health" => "Best battery health",
+        /// Longest warranty first.
+        WarrantyLongest = "warranty_longest" => "Longest warranty",
+        /// Devices saving the most carbon per unit first.
+        CarbonSaved = "carbon_saved" => "Most carbon saved",
     }
 }
 
@@ -595,6 +601,9 @@ code_enum! {
         No = "no" => "No",
     }
 }
+
+mod devices;
+pub use devices::{DeviceCondition, DeviceGrade, ErasureStandard, FormFactor};
 
 #[cfg(test)]
 mod tests;

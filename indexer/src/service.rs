@@ -18,8 +18,8 @@ use std::sync::Arc;
 use becta_domain::entity::{deal, product};
 use becta_domain::search::{self as docs, DealRecord, ProductRecord, epoch_days};
 use becta_domain::vocab::{
-    Badge, DealSort, EstablishmentType, HostingLocation, KeyStage, Phase, Platform, PricingModel,
-    ProductSort, RouteToMarket,
+    Badge, DealSort, DeviceCondition, DeviceGrade, EstablishmentType, FormFactor, HostingLocation,
+    KeyStage, Phase, Platform, PricingModel, ProductSort, RouteToMarket,
 };
 use becta_domain::{Error, Result};
 use chrono::NaiveDate;
@@ -48,6 +48,10 @@ pub const PRODUCT_FACETS: &[Attribute] = &[
     Attribute::PricingModel,
     Attribute::HostingLocation,
     Attribute::TrialAvailable,
+    Attribute::Condition,
+    Attribute::Grade,
+    Attribute::FormFactor,
+    Attribute::OperatingSystem,
 ];
 
 /// The attributes a deal search counts values of, in the order they are shown.
@@ -79,6 +83,14 @@ pub struct ProductFilter {
     pub supplier_id: Option<Uuid>,
     /// At least this many trial outcomes recorded.
     pub min_evidence: Option<i64>,
+    /// Devices in any of these conditions.
+    pub conditions: Vec<DeviceCondition>,
+    pub grades: Vec<DeviceGrade>,
+    pub min_battery_health_percent: Option<i64>,
+    pub min_warranty_months: Option<i64>,
+    pub form_factors: Vec<FormFactor>,
+    /// Operating systems as listed, e.g. "ChromeOS".
+    pub operating_systems: Vec<String>,
 }
 
 /// A search of products.
@@ -197,6 +209,47 @@ fn codes<T: Copy>(values: &[T], code: fn(T) -> &'static str) -> Option<Vec<Strin
     (!values.is_empty()).then(|| values.iter().map(|x| code(*x).to_owned()).collect())
 }
 
+/// The device filters of a product search.
+fn device_filters(f: &ProductFilter, filters: &mut Vec<Filter>) -> Result<()> {
+    if let Some(v) = codes(&f.conditions, DeviceCondition::code) {
+        filters.push(Filter::AnyOf(Attribute::Condition, v));
+    }
+    if let Some(v) = codes(&f.grades, DeviceGrade::code) {
+        filters.push(Filter::AnyOf(Attribute::Grade, v));
+    }
+    if let Some(v) = codes(&f.form_factors, FormFactor::code) {
+        filters.push(Filter::AnyOf(Attribute::FormFactor, v));
+    }
+    if let Some(v) = nonempty(&f.operating_systems) {
+        filters.push(Filter::AnyOf(Attribute::OperatingSystem, v));
+    }
+    for (field, min, attr, max) in [
+        (
+            "filter.minBatteryHealthPercent",
+            f.min_battery_health_percent,
+            Attribute::BatteryHealthPercent,
+            100,
+        ),
+        (
+            "filter.minWarrantyMonths",
+            f.min_warranty_months,
+            Attribute::WarrantyMonths,
+            60,
+        ),
+    ] {
+        if let Some(n) = min {
+            if !(0..=max).contains(&n) {
+                return Err(Error::bad_input(
+                    field,
+                    format!("`{}` must be 0 to {max}", &field["filter.".len()..]),
+                ));
+            }
+            filters.push(Filter::Range(attr, Some(n as f64), None));
+        }
+    }
+    Ok(())
+}
+
 fn nonempty(values: &[String]) -> Option<Vec<String>> {
     (!values.is_empty()).then(|| values.to_vec())
 }
@@ -293,9 +346,13 @@ pub fn product_query(s: &ProductSearch) -> Result<SearchQuery> {
             None,
         ));
     }
+    device_filters(f, &mut filters)?;
     q.filters = filters;
     q.sort = match s.sort {
         ProductSort::Relevance => Sort::Relevance,
+        ProductSort::BatteryHealth => Sort::By(Attribute::BatteryHealthPercent, Order::Desc),
+        ProductSort::WarrantyLongest => Sort::By(Attribute::WarrantyMonths, Order::Desc),
+        ProductSort::CarbonSaved => Sort::By(Attribute::CarbonSavedKg, Order::Desc),
         ProductSort::Rating => Sort::By(Attribute::RatingAverage, Order::Desc),
         ProductSort::PriceLowToHigh => Sort::By(Attribute::PricePence, Order::Asc),
         ProductSort::PriceHighToLow => Sort::By(Attribute::PricePence, Order::Desc),

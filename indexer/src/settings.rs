@@ -42,6 +42,10 @@ pub fn keyword_attributes(kind: Kind) -> &'static [Attribute] {
             A::HostingLocation,
             A::CyberEssentials,
             A::SupplierId,
+            A::Condition,
+            A::Grade,
+            A::FormFactor,
+            A::OperatingSystem,
         ],
         Kind::Deals => &[
             A::Categories,
@@ -72,6 +76,9 @@ pub fn numeric_attributes(kind: Kind) -> &'static [Attribute] {
             A::EvidenceCount,
             A::TrialConversionBps,
             A::UpdatedAt,
+            A::BatteryHealthPercent,
+            A::WarrantyMonths,
+            A::CarbonSavedKg,
         ],
         Kind::Deals => &[
             A::StartsOnDays,
@@ -181,6 +188,7 @@ mod tests {
             published_at: 0,
             updated_at: 0,
             version: 1,
+            device: Default::default(),
             record: None,
         }
     }

@@ -22,6 +22,7 @@ mod m20261201_000010_deliveries;
 mod m20261201_000011_contracts;
 mod m20261201_000012_trials;
 mod m20261202_000013_further_competition;
+mod m20261202_000014_devices;
 mod m20261202_000015_gias;
 
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_contracts::Migration),
             Box::new(m20261201_000012_trials::Migration),
             Box::new(m20261202_000013_further_competition::Migration),
+            Box::new(m20261202_000014_devices::Migration),
             Box::new(m20261202_000015_gias::Migration),
         ]
     }

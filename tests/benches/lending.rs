@@ -145,6 +145,7 @@ async fn bench(opts: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
                 sso_google: false,
                 mis_integration: false,
                 website: None,
+                device: None,
             },
             status: ProductStatus::Approved,
             badges: vec![Badge::Safeguarding],

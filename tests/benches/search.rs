@@ -198,6 +198,9 @@ fn label(q: &(Option<&str>, ProductFilter, ProductSort)) -> String {
         ProductSort::Newest => parts.push("newest first".into()),
         ProductSort::MostEvidence => parts.push("by evidence".into()),
         ProductSort::ConversionRate => parts.push("by conversion".into()),
+        ProductSort::BatteryHealth => parts.push("by battery health".into()),
+        ProductSort::WarrantyLongest => parts.push("by warranty".into()),
+        ProductSort::CarbonSaved => parts.push("by carbon saved".into()),
     }
     parts.join(", ")
 }
@@ -224,6 +227,9 @@ fn graphql_body(q: &(Option<&str>, ProductFilter, ProductSort)) -> Value {
         ProductSort::Newest => "NEWEST",
         ProductSort::MostEvidence => "MOST_EVIDENCE",
         ProductSort::ConversionRate => "CONVERSION_RATE",
+        ProductSort::BatteryHealth => "BATTERY_HEALTH",
+        ProductSort::WarrantyLongest => "WARRANTY_LONGEST",
+        ProductSort::CarbonSaved => "CARBON_SAVED",
     };
     json!({
         "query": "query($q: String, $f: ProductSearchFilter, $s: ProductSort) { searchProducts(query: $q, filter: $f, sort: $s, first: 20) {

@@ -233,6 +233,7 @@ pub async fn load(conn: &DatabaseConnection) -> Result<Fixture> {
                 sso_google: false,
                 mis_integration: false,
                 website: None,
+                device: None,
             },
             status: p.status,
             badges: p.badges.to_vec(),

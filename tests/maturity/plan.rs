@@ -115,6 +115,7 @@ async fn catalogue(app: &TestApp) -> Result<Catalogue> {
             sso_google: false,
             mis_integration: false,
             website: None,
+            device: None,
         },
         status,
         badges: vec![Badge::Safeguarding],

@@ -84,6 +84,10 @@ key!(
     /// The evidence of impact on a product, from its trials' outcomes.
     ProductEvidence
 );
+key!(
+    /// The device facts and stock of a product (absent: not a device).
+    ProductDeviceOf
+);
 key!(DealCategories);
 key!(DealEligibility);
 key!(DealLots);
@@ -148,6 +152,7 @@ loader!(AdviserId => advisers::AdviserRecord, rekey_found, |db, ids| advisers::b
 loader!(AdviserSpecialisms => advisers::Specialisms, |db, ids| advisers::specialisms_of(db, &ids));
 loader!(AdviserCaseload => u64, |db, ids| advisers::open_caseloads(db, &ids));
 loader!(CaseSuggestions => Vec<advice::Suggestion>, |db, ids| advice::suggestions::for_cases(db, &ids));
+loader!(ProductDeviceOf => becta_domain::devices::DeviceListing, rekey_found, |db, ids| becta_domain::devices::listings_of(db, &ids));
 loader!(DealCategories => Vec<category::Model>, |db, ids| deals::categories_of(db, &ids));
 loader!(DealEligibility => deals::Eligibility, |db, ids| deals::eligibility_of(db, &ids));
 loader!(DealLots => Vec<lot::Model>, |db, ids| deals::lots_of(db, &ids));

@@ -265,6 +265,10 @@ pub struct ProductContent {
     /// Integrates with the school's management information system.
     pub mis_integration: bool,
     pub website: Option<String>,
+    /// The device facts when the product is a device (laptop, Chromebook, tablet, desktop,
+    /// interactive panel); none for software and services.
+    #[serde(default)]
+    pub device: Option<crate::devices::DeviceSpec>,
 }
 
 impl ProductContent {
@@ -303,6 +307,9 @@ impl ProductContent {
         if let Some(u) = &self.website {
             validate::url("website", u)?;
         }
+        if let Some(d) = &self.device {
+            d.validate()?;
+        }
         Ok(())
     }
 
@@ -317,6 +324,7 @@ impl ProductContent {
         self.key_stages.dedup();
         self.platforms.sort();
         self.platforms.dedup();
+        self.device = self.device.map(crate::devices::DeviceSpec::normalised);
         self
     }
 }
@@ -344,6 +352,7 @@ pub async fn insert_many(
         let mut rows = Vec::with_capacity(chunk.len());
         let mut cats = Vec::new();
         let mut facets = Vec::new();
+        let mut devices = Vec::new();
         for p in chunk {
             p.content.validate()?;
             let id = Uuid::now_v7();
@@ -363,8 +372,12 @@ pub async fn insert_many(
             cats.extend(category_rows(id, c));
             facets.extend(facet_rows(id, c));
             facets.extend(badge_rows(id, &p.badges));
+            if let Some(d) = &c.device {
+                devices.push((id, d));
+            }
         }
         product::Entity::insert_many(rows).exec(tx).await?;
+        crate::devices::spec::insert_many(tx, devices).await?;
         for c in cats.chunks(BATCH * 2) {
             product_category::Entity::insert_many(c.to_vec())
                 .exec(tx)
@@ -473,7 +486,7 @@ pub async fn replace_content(
     if !rows.is_empty() {
         product_facet::Entity::insert_many(rows).exec(tx).await?;
     }
-    Ok(())
+    crate::devices::spec::replace(tx, id, content.device.as_ref()).await
 }
 
 /// Replaces the product's badges, in the caller's transaction.
@@ -527,6 +540,9 @@ pub async fn content_of(db: &impl ConnectionTrait, p: &product::Model) -> Result
         sso_google: p.sso_google,
         mis_integration: p.mis_integration,
         website: p.website.clone(),
+        device: crate::devices::spec::specs_of(db, &[p.id])
+            .await?
+            .remove(&p.id),
     })
 }
 

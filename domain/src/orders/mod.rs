@@ -103,6 +103,7 @@ async fn save(
         .exec(tx)
         .await?;
     if done.rows_affected == 1 {
+        crate::devices::stock::follow_order(tx, &after).await?;
         Ok(after)
     } else {
         Err(Error::Unavailable(

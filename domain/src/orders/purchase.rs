@@ -198,6 +198,9 @@ pub async fn prepare(
                     "this clientKey was used for a different purchase".into(),
                 ));
             }
+            if o.status == OrderStatus::Failed.code() {
+                crate::devices::stock::retake_for_retry(&tx, o.id).await?;
+            }
             let p = prepared(&tx, o).await?;
             db::commit(tx).await?;
             return Ok(p);
@@ -309,6 +312,7 @@ pub async fn prepare(
     order_line::Entity::insert(order_line::ActiveModel::from(line.clone()))
         .exec_without_returning(&tx)
         .await?;
+    crate::devices::stock::reserve(&tx, row.id, product.id, req.quantity).await?;
     audit::record(
         &tx,
         actor,

@@ -55,6 +55,18 @@ attributes! {
     /// Trial conversions to purchase per completed trial, in basis points; 0 while the
     /// product's evidence is suppressed.
     TrialConversionBps = "trial_conversion_bps",
+    /// A device's condition code (empty for products that are not devices).
+    Condition = "condition",
+    /// A used device's cosmetic grade code.
+    Grade = "grade",
+    FormFactor = "form_factor",
+    OperatingSystem = "operating_system",
+    /// A device's lowest battery health in percent (100 for a new device with a battery, 0
+    /// for products without one).
+    BatteryHealthPercent = "battery_health_percent",
+    WarrantyMonths = "warranty_months",
+    /// kg CO2e one unit saves against buying new (0 when unknown or new).
+    CarbonSavedKg = "carbon_saved_kg",
     // Deals.
     Title = "title",
     Reference = "reference",

@@ -95,10 +95,54 @@ pub struct ProductDocument {
     pub updated_at: i64,
     /// Grows with every change of the record; an engine never replaces a document by an older one.
     pub version: i64,
+    /// A device's facts (empty and zero for other products).
+    #[serde(flatten, default)]
+    pub device: DeviceFields,
     /// What a hit shows, stored beside the searched attributes (never searched, filtered or
     /// counted), so results need no trip back to the database for their fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<ProductRecord>,
+}
+
+/// The device attributes of a product document: lists of one code for a device, empty for
+/// other products (so they neither match a device filter nor count in its facets).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeviceFields {
+    #[serde(default)]
+    pub condition: Vec<String>,
+    #[serde(default)]
+    pub grade: Vec<String>,
+    #[serde(default)]
+    pub form_factor: Vec<String>,
+    #[serde(default)]
+    pub operating_system: Vec<String>,
+    /// 100 for a new device with a battery (at its design capacity); 0 without a battery.
+    #[serde(default)]
+    pub battery_health_percent: i64,
+    #[serde(default)]
+    pub warranty_months: i64,
+    #[serde(default)]
+    pub carbon_saved_kg: i64,
+}
+
+impl DeviceFields {
+    pub fn of(d: &crate::devices::DeviceListing) -> Self {
+        let s = &d.spec;
+        let battery = match s.battery_health_percent {
+            Some(p) => i64::from(p),
+            None if !s.is_used() && s.form_factor.has_battery() => 100,
+            None => 0,
+        };
+        DeviceFields {
+            condition: vec![s.condition.code().to_owned()],
+            grade: s.grade.iter().map(|g| g.code().to_owned()).collect(),
+            form_factor: vec![s.form_factor.code().to_owned()],
+            operating_system: vec![s.operating_system.clone()],
+            battery_health_percent: battery,
+            warranty_months: i64::from(s.warranty_months),
+            carbon_saved_kg: d.carbon().saved.map_or(0, |f| f.kg),
+        }
+    }
 }
 
 /// A public product as its search hit shows it: the row and the rows its nested fields are
@@ -206,6 +250,7 @@ pub async fn product_documents(
         .map(|o| o.product_id)
         .collect();
     let evidence = crate::lending::evidence_of(db, &ids).await?;
+    let devices = crate::devices::listings_of(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|p| {
@@ -249,6 +294,7 @@ pub async fn product_documents(
                 published_at: p.published_at.unwrap_or(p.created_at).timestamp(),
                 updated_at: p.updated_at.timestamp(),
                 version: doc_version(p.version, p.updated_at),
+                device: devices.get(&p.id).map(DeviceFields::of).unwrap_or_default(),
                 name: p.name,
                 summary: p.summary,
                 description: p.description,

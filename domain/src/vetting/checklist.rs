@@ -79,6 +79,9 @@ pub struct Checklist {
     /// Single sign-on, MIS and other integrations.
     pub interoperability: Check,
     pub evidence_of_impact: Check,
+    /// The device checks: required to approve a device listing, refused on any other.
+    #[serde(default)]
+    pub device: Option<crate::devices::DeviceCheck>,
 }
 
 impl Checklist {
@@ -153,6 +156,9 @@ impl Checklist {
                 crate::validate::text(field, n, 0, 2_000)?;
             }
         }
+        if let Some(d) = &self.device {
+            d.validate()?;
+        }
         Ok(())
     }
 }
@@ -164,11 +170,13 @@ pub struct ListedFacts {
     pub cyber_essentials: CyberEssentials,
     pub dpia_available: bool,
     pub accessibility_statement_url: Option<String>,
+    /// The device facts of a device listing.
+    pub device: Option<crate::devices::DeviceSpec>,
 }
 
 impl ListedFacts {
     /// The live listing's facts.
-    pub fn of_row(p: &product::Model) -> Result<Self> {
+    pub fn of_row(p: &product::Model, device: Option<crate::devices::DeviceSpec>) -> Result<Self> {
         let unknown = |column: &str, value: &str| {
             Error::Internal(format!("unknown code {value:?} in products.{column}"))
         };
@@ -179,6 +187,7 @@ impl ListedFacts {
                 .ok_or_else(|| unknown("cyber_essentials", &p.cyber_essentials))?,
             dpia_available: p.dpia_available,
             accessibility_statement_url: p.accessibility_statement_url.clone(),
+            device,
         })
     }
 
@@ -189,6 +198,7 @@ impl ListedFacts {
             cyber_essentials: c.cyber_essentials,
             dpia_available: c.dpia_available,
             accessibility_statement_url: c.accessibility_statement_url.clone(),
+            device: c.device.clone(),
         }
     }
 }
@@ -244,6 +254,22 @@ impl Checklist {
                 },
             );
         }
+        match (&self.device, &listed.device) {
+            (Some(check), Some(spec)) => check.approves(spec)?,
+            (None, Some(_)) => {
+                return Err(Error::bad_input(
+                    "checklist.device",
+                    "a device listing is approved only with the device checks (erasure, warranty, battery, operating system support)",
+                ));
+            }
+            (Some(_), None) => {
+                return Err(Error::bad_input(
+                    "checklist.device",
+                    "the listing is not a device: leave out the device checks",
+                ));
+            }
+            (None, None) => {}
+        }
         Ok(())
     }
 }
@@ -258,6 +284,7 @@ mod tests {
             cyber_essentials: CyberEssentials::CyberEssentials,
             dpia_available: true,
             accessibility_statement_url: Some("https://a.example/accessibility".into()),
+            device: None,
         }
     }
 
@@ -287,6 +314,7 @@ mod tests {
             safeguarding: passes.clone(),
             interoperability: passes.clone(),
             evidence_of_impact: passes,
+            device: None,
         }
     }
 

@@ -141,7 +141,10 @@ pub async fn decide(
                 VettingDecision::Reject => ProductStatus::Rejected,
             };
             if decision == VettingDecision::Approve {
-                checklist.agrees_with(&ListedFacts::of_row(&p)?)?;
+                let device = crate::devices::spec::specs_of(&tx, &[id])
+                    .await?
+                    .remove(&id);
+                checklist.agrees_with(&ListedFacts::of_row(&p, device)?)?;
                 products::replace_badges(&tx, id, &badges).await?;
             }
             (listings::bump(&tx, &p, Some(next)).await?, None)

@@ -19,7 +19,7 @@ use crate::{Kind, SearchError, SearchResult};
 const WRITER_MEMORY: usize = 50_000_000;
 /// Bump when the tantivy schema changes: an index of another version is rebuilt empty and
 /// refilled from the database (the server does so at start, see `needs_refill`).
-const SCHEMA_VERSION: &str = "4";
+const SCHEMA_VERSION: &str = "5";
 
 /// One kind's index, its reader and (in the process that writes it) its writer.
 pub(super) struct Shard {

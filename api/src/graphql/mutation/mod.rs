@@ -7,6 +7,7 @@ mod competitions;
 mod contracts;
 mod deals;
 mod deliveries;
+mod devices;
 mod lending;
 mod listings;
 mod maturity;
@@ -22,6 +23,7 @@ pub use competitions::CompetitionMutation;
 pub use contracts::ContractMutation;
 pub use deals::DealMutation;
 pub use deliveries::DeliveryMutation;
+pub use devices::DeviceMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
 pub use maturity::MaturityMutation;
@@ -47,4 +49,5 @@ pub struct Mutation(
     DeliveryMutation,
     TrialMutation,
     MaturityMutation,
+    DeviceMutation,
 );

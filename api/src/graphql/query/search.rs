@@ -3,8 +3,8 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 use becta_domain::vocab::{
-    Badge, DealSort, EstablishmentType, HostingLocation, KeyStage, MatchingStrategy, Phase,
-    Platform, PricingModel, ProductSort, RouteToMarket,
+    Badge, DealSort, DeviceCondition, DeviceGrade, EstablishmentType, FormFactor, HostingLocation,
+    KeyStage, MatchingStrategy, Phase, Platform, PricingModel, ProductSort, RouteToMarket,
 };
 use becta_indexer::Kind;
 use becta_indexer::service::{self, DealFilter, DealSearch, ProductFilter, ProductSearch};
@@ -41,6 +41,18 @@ pub struct ProductSearchFilter {
     pub supplier_id: Option<ID>,
     /// Only products with at least this many trial outcomes recorded.
     pub min_evidence: Option<i64>,
+    /// Devices in any of these conditions (products that are not devices never match).
+    pub condition: Option<Vec<DeviceCondition>>,
+    /// Used devices of any of these cosmetic grades.
+    pub grades: Option<Vec<DeviceGrade>>,
+    /// Devices whose batteries hold at least this percent of design capacity (0 to 100;
+    /// a new device's battery counts as 100).
+    pub min_battery_health_percent: Option<i64>,
+    /// Devices with at least this many months of warranty (0 to 60).
+    pub min_warranty_months: Option<i64>,
+    pub form_factors: Option<Vec<FormFactor>>,
+    /// Operating systems as listings name them, e.g. "ChromeOS" (see the facet).
+    pub operating_systems: Option<Vec<String>>,
 }
 
 /// Filters for `searchDeals`. Values in one list are alternatives; different filters must all hold.
@@ -80,6 +92,12 @@ impl ProductSearchFilter {
                 .map(|s| parse_id("filter.supplierId", s))
                 .transpose()?,
             min_evidence: self.min_evidence,
+            conditions: self.condition.unwrap_or_default(),
+            grades: self.grades.unwrap_or_default(),
+            min_battery_health_percent: self.min_battery_health_percent,
+            min_warranty_months: self.min_warranty_months,
+            form_factors: self.form_factors.unwrap_or_default(),
+            operating_systems: self.operating_systems.unwrap_or_default(),
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod connection;
 pub mod contracts;
 pub mod deals;
 pub mod deliveries;
+pub mod devices;
 pub mod ids;
 pub mod lending;
 pub mod maturity;

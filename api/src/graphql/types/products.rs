@@ -181,6 +181,18 @@ impl Product {
             .unwrap_or_default();
         Ok(super::trials::Evidence(e))
     }
+    /// The device facts, stock and carbon when the product is a device (laptop, Chromebook,
+    /// tablet, desktop, interactive panel); null for software and services.
+    async fn device(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::devices::DeviceListing>> {
+        Ok(loader(ctx)?
+            .load_one(ProductDeviceOf(self.0.id))
+            .await
+            .map_err(|e| (*e).clone())?
+            .map(super::devices::DeviceListing))
+    }
     /// True for records of the sample dataset.
     async fn is_sample(&self) -> bool {
         self.0.is_sample

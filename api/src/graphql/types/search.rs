@@ -168,6 +168,10 @@ fn facet_name(attr: Attribute) -> Option<(&'static str, bool)> {
         A::EligibleOrgTypes => ("organisationTypes", true),
         A::RouteToMarket => ("routesToMarket", true),
         A::DfeEndorsed => ("dfeEndorsed", false),
+        A::Condition => ("condition", true),
+        A::Grade => ("grades", true),
+        A::FormFactor => ("formFactors", true),
+        A::OperatingSystem => ("operatingSystems", false),
         _ => return None,
     })
 }
