@@ -101,6 +101,9 @@ impl MigrationTrait for Migration {
                 .col(uuid("product_id"))
                 .col(big_integer("units"))
                 .col(timestamp_with_time_zone_null("released_at"))
+                // The carbon one unit saves as the listing stated it when ordered, and its source.
+                .col(big_integer_null("saved_kg_per_unit"))
+                .col(text_null("saved_source"))
                 .check(Expr::col("units").gt(0))
                 .foreign_key(&mut fk(
                     "device_reservations",

@@ -75,3 +75,102 @@ async fn a_failed_order_gives_its_units_back_and_takes_them_again_when_retried()
     assert_eq!(s.device(&id).await?["unitsAvailable"], 9_970);
     s.app.stop().await
 }
+
+/// Pays `order`'s PaymentIntent on the emulator and waits until the signed webhook marks it
+/// paid.
+async fn pay(
+    s: &super::Shop,
+    emulator: &stripe::Emulator,
+    school: &str,
+    order: &Value,
+) -> Result<()> {
+    let pi = order["stripePaymentIntentId"].as_str().unwrap_or_default();
+    anyhow::ensure!(
+        emulator.pay(pi, "pm_card_visa").await? == 200,
+        "paying {pi}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let now = s
+            .app
+            .data_as(
+                school,
+                "query($id: ID!) { order(id: $id) { status } }",
+                json!({ "id": order["id"] }),
+            )
+            .await?;
+        if now["order"]["status"] == "PAID" {
+            return Ok(());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "never paid: {now}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn paid_device_orders_record_the_carbon_saved_in_the_schools_and_the_trusts_totals()
+-> Result<()> {
+    let (s, id, school) = stocked_shop(100).await?;
+    let emulator = stripe::Emulator::new(stripe::emulator()?);
+    emulator.register_webhook(&s.app.url).await?;
+    let trust_school = s.app.token(
+        becta_domain::vocab::Role::SchoolBuyer,
+        Some(&fixture::TRUST_SCHOOL_URNS[0].to_string()),
+    );
+    let trust = s.app.token(
+        becta_domain::vocab::Role::SchoolBuyer,
+        Some(&format!("trust:{}", fixture::TRUST_GROUP_UID)),
+    );
+    let buy = "mutation($p: ID!, $q: Int!) { purchase(productId: $p, quantity: $q, method: CARD) { id status stripePaymentIntentId carbonSaved { kg source } } }";
+    // A refurbished Chromebook saves the laptop default (280 kg) less its refurbishment (10 kg).
+    let class_set = s
+        .app
+        .data_as(&school, buy, json!({ "p": id, "q": 30 }))
+        .await?["purchase"]
+        .clone();
+    assert_eq!(class_set["carbonSaved"]["kg"], 30 * 270, "{class_set}");
+    assert!(
+        class_set["carbonSaved"]["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("280")),
+        "the figure names its source: {class_set}"
+    );
+    pay(&s, &emulator, &school, &class_set).await?;
+    let trust_set = s
+        .app
+        .data_as(&trust_school, buy, json!({ "p": id, "q": 10 }))
+        .await?["purchase"]
+        .clone();
+    pay(&s, &emulator, &trust_school, &trust_set).await?;
+    // An order not yet paid saves nothing yet.
+    s.app
+        .data_as(&school, buy, json!({ "p": id, "q": 5 }))
+        .await?;
+
+    let summary = "query($s: ID) { carbonSummary(schoolId: $s) { orders units savedKg unitsWithoutFigure sources } }";
+    let school_total = s.app.data_as(&school, summary, json!({})).await?["carbonSummary"].clone();
+    assert_eq!(school_total["orders"], 1, "{school_total}");
+    assert_eq!(school_total["units"], 30);
+    assert_eq!(school_total["savedKg"], 8_100);
+    assert_eq!(school_total["unitsWithoutFigure"], 0);
+    assert_eq!(
+        school_total["sources"].as_array().map(Vec::len),
+        Some(1),
+        "{school_total}"
+    );
+    let trust_total = s.app.data_as(&trust, summary, json!({})).await?["carbonSummary"].clone();
+    assert_eq!(
+        (trust_total["units"].clone(), trust_total["savedKg"].clone()),
+        (json!(10), json!(2_700)),
+        "{trust_total}"
+    );
+    let all = s.app.data_as(&s.admin, summary, json!({})).await?["carbonSummary"].clone();
+    assert_eq!(all["savedKg"], 10_800, "{all}");
+    let r = s
+        .app
+        .gql_as(&trust, summary, json!({ "s": s.f.school.to_string() }))
+        .await?;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(super::error_field(&r), "schoolId", "{r}");
+    s.app.stop().await
+}

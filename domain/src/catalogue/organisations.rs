@@ -43,6 +43,33 @@ pub async fn schools_in_scope(
         .await?)
 }
 
+/// The schools a report (spend, carbon) covers for `actor`: a school buyer's school; a trust's
+/// buyer's schools, or one `school_id` of them; an admin's every school (`None`) or one. A
+/// `school_id` the buyer does not buy for is refused, naming `schoolId`.
+pub async fn schools_reported(
+    db: &impl ConnectionTrait,
+    actor: &crate::actor::Actor,
+    school_id: Option<Uuid>,
+) -> Result<Option<Vec<Uuid>>> {
+    actor.require(&[crate::vocab::Role::SchoolBuyer, crate::vocab::Role::Admin])?;
+    if actor.is_admin() {
+        return Ok(school_id.map(|s| vec![s]));
+    }
+    let mine: Vec<Uuid> = schools_in_scope(db, actor)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    match school_id {
+        Some(s) if !mine.contains(&s) => Err(crate::Error::bad_input(
+            "schoolId",
+            "`schoolId` must be a school you buy for",
+        )),
+        Some(s) => Ok(Some(vec![s])),
+        None => Ok(Some(mine)),
+    }
+}
+
 /// Organisations by id: one query for all ids.
 pub async fn by_ids(
     db: &impl ConnectionTrait,

@@ -8,11 +8,13 @@
 
 pub mod carbon;
 pub mod checks;
+pub mod savings;
 pub mod spec;
 pub mod stock;
 
 pub use carbon::{Figure, UnitCarbon};
 pub use checks::DeviceCheck;
+pub use savings::{CarbonSummary, carbon_summary};
 pub use spec::DeviceSpec;
 
 use std::collections::HashMap;

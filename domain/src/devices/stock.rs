@@ -135,7 +135,8 @@ fn not_enough(units: i64) -> Error {
     )
 }
 
-/// A new order of a device takes its quantity from stock, in the order's transaction;
+/// A new order of a device takes its quantity from stock, in the order's transaction, and
+/// records the carbon a unit saves as the listing states it now;
 /// `CONFLICT` on `quantity` when there are not enough. Products that are not devices take
 /// nothing.
 pub async fn reserve(
@@ -144,21 +145,24 @@ pub async fn reserve(
     product_id: Uuid,
     units: i64,
 ) -> Result<()> {
-    if product_device::Entity::find_by_id(product_id)
+    let Some(device) = product_device::Entity::find_by_id(product_id)
         .one(tx)
         .await?
-        .is_none()
-    {
+    else {
         return Ok(());
-    }
+    };
     if !take(tx, product_id, units).await? {
         return Err(not_enough(units));
     }
+    let saved =
+        crate::devices::carbon::per_unit(&crate::devices::DeviceSpec::from_row(&device)?).saved;
     device_reservation::Entity::insert(device_reservation::ActiveModel {
         order_id: Set(order_id),
         product_id: Set(product_id),
         units: Set(units),
         released_at: Set(None),
+        saved_kg_per_unit: Set(saved.as_ref().map(|f| f.kg)),
+        saved_source: Set(saved.map(|f| f.source)),
     })
     .exec_without_returning(tx)
     .await?;

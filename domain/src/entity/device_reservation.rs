@@ -11,6 +11,10 @@ pub struct Model {
     pub units: i64,
     /// Set while the units are back in stock (the order failed or was cancelled).
     pub released_at: Option<DateTimeUtc>,
+    /// kg CO2e one unit saves against a new one, as the listing stated it when ordered (none
+    /// when unknown).
+    pub saved_kg_per_unit: Option<i64>,
+    pub saved_source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

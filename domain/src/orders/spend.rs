@@ -98,25 +98,7 @@ pub async fn spend(
             "the period must end after it starts, within 10 years",
         ));
     }
-    let schools: Option<Vec<Uuid>> = if actor.is_admin() {
-        school_id.map(|s| vec![s])
-    } else {
-        let mine: Vec<Uuid> = organisations::schools_in_scope(db, actor)
-            .await?
-            .into_iter()
-            .map(|s| s.id)
-            .collect();
-        match school_id {
-            Some(s) if !mine.contains(&s) => {
-                return Err(Error::bad_input(
-                    "schoolId",
-                    "`schoolId` must be a school you buy for",
-                ));
-            }
-            Some(s) => Some(vec![s]),
-            None => Some(mine),
-        }
-    };
+    let schools = organisations::schools_reported(db, actor, school_id).await?;
     let mut q = order::Entity::find()
         .filter(order::Column::Status.eq(OrderStatus::Paid.code()))
         .filter(order::Column::PaidAt.gte(from))

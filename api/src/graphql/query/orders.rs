@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::graphql::auth::actor;
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::ids::parse_id;
-use crate::graphql::types::{Order, SpendRow};
+use crate::graphql::types::{CarbonSummary, Order, SpendRow};
 use crate::state::AppState;
 
 /// How `spendSummary` groups paid orders.
@@ -73,5 +73,26 @@ impl OrderQuery {
             .into_iter()
             .map(SpendRow::from)
             .collect())
+    }
+
+    /// The carbon saved by paid device orders: your school's (SCHOOL_BUYER for a school), your
+    /// trust's schools' or one `schoolId`'s of them (SCHOOL_BUYER for a trust), or every
+    /// school's or one `schoolId`'s (ADMIN). Each order counts its units times the saving per
+    /// unit its listing stated when ordered.
+    async fn carbon_summary(
+        &self,
+        ctx: &Context<'_>,
+        school_id: Option<ID>,
+    ) -> async_graphql::Result<CarbonSummary> {
+        let a = actor(ctx)?;
+        let db = &ctx.data::<AppState>()?.db;
+        let school = school_id
+            .as_ref()
+            .map(|s| parse_id("schoolId", s))
+            .transpose()?;
+        Ok(becta_domain::devices::carbon_summary(db, a, school)
+            .await
+            .gql()?
+            .into())
     }
 }

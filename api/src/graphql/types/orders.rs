@@ -106,6 +106,17 @@ impl Order {
     async fn paid_at(&self) -> Option<DateTime<Utc>> {
         self.0.paid_at
     }
+    /// For a device order: the kg CO2e its units save against buying them new, as the
+    /// listing stated it when ordered, with its source; none when unknown or not a device.
+    async fn carbon_saved(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<becta_domain::devices::Figure>> {
+        let db = &ctx.data::<AppState>()?.db;
+        becta_domain::devices::savings::saved_by_order(db, self.0.id)
+            .await
+            .gql()
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -163,6 +174,33 @@ impl From<orders::SpendRow> for SpendRow {
             savings_pence: r.savings_pence,
             contracts: r.contracts,
             annual_commitment_pence: r.annual_commitment_pence,
+        }
+    }
+}
+
+/// The carbon saved by paid device orders (a school's, a trust's or every school's).
+#[derive(SimpleObject)]
+pub struct CarbonSummary {
+    /// Paid device orders counted (a failed or cancelled one is not).
+    pub orders: i64,
+    /// Units they bought.
+    pub units: i64,
+    /// kg CO2e saved against buying the same units new.
+    pub saved_kg: i64,
+    /// Units whose saving is unknown (no documented footprint for their kind of device).
+    pub units_without_figure: i64,
+    /// Every source the figures rest on, once each.
+    pub sources: Vec<String>,
+}
+
+impl From<becta_domain::devices::CarbonSummary> for CarbonSummary {
+    fn from(c: becta_domain::devices::CarbonSummary) -> Self {
+        CarbonSummary {
+            orders: c.orders,
+            units: c.units,
+            saved_kg: c.saved_kg,
+            units_without_figure: c.units_without_figure,
+            sources: c.sources,
         }
     }
 }
