@@ -310,11 +310,7 @@ pub async fn direct_award(
     input: DirectAwardInput,
     now: DateTime<Utc>,
 ) -> Result<CompetitionView> {
-    let school_id = actor.school_id()?;
-    let school = organisation::Entity::find_by_id(school_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::Forbidden("the token names no school".into()))?;
+    let school = super::start::buyer_school(db, actor).await?;
     let title = input.title.trim().to_owned();
     validate::text("title", &title, 1, 200)?;
     let requirement = input.requirement.trim().to_owned();
@@ -323,24 +319,11 @@ pub async fn direct_award(
     validate::text("reason", &reason, 1, 5000)?;
     let rule = input.selection_rule.trim().to_owned();
     validate::text("selectionRule", &rule, 1, 5000)?;
-    if !(1..=10_000_000).contains(&input.quantity) {
-        return Err(Error::bad_input(
-            "quantity",
-            "a quantity is 1 to 10,000,000",
-        ));
-    }
-    if !(0..=100_000_000_000).contains(&input.value_pence) {
-        return Err(Error::bad_input(
-            "valuePence",
-            "a value is 0 to 1,000,000,000 pounds, in pence",
-        ));
-    }
-    if !(1..=120).contains(&input.term_months) {
-        return Err(Error::bad_input(
-            "termMonths",
-            "a contract term is 1 to 120 months",
-        ));
-    }
+    super::start::check_terms(
+        input.quantity,
+        ("valuePence", "a value", input.value_pence),
+        input.term_months,
+    )?;
     let (deal, lot) = callable_lot(db, input.lot_id, &school, RouteToMarket::DirectAward).await?;
     let on_lot = lot_supplier::Entity::find_by_id((lot.id, input.supplier_id))
         .one(db)
@@ -356,7 +339,7 @@ pub async fn direct_award(
         id: Uuid::now_v7(),
         kind: DIRECT_AWARD.into(),
         status: AWARDED.into(),
-        school_id,
+        school_id: school.id,
         deal_id: deal.id,
         lot_id: lot.id,
         title,

@@ -218,6 +218,45 @@ pub(crate) async fn callable_lot(
     Ok((deal, lot))
 }
 
+/// The actor's school, which a competition or direct award is for.
+pub(super) async fn buyer_school(
+    db: &DatabaseConnection,
+    actor: &Actor,
+) -> Result<organisation::Model> {
+    organisation::Entity::find_by_id(actor.school_id()?)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::Forbidden("the token names no school".into()))
+}
+
+/// The quantity (1 to 10,000,000), a sum of money `(field, what, pence)` (0 to GBP 1bn) and the
+/// contract term (1 to 120 months) of a competition or direct award.
+pub(super) fn check_terms(
+    quantity: i64,
+    (field, what, pence): (&str, &str, i64),
+    term_months: i32,
+) -> Result<()> {
+    if !(1..=10_000_000).contains(&quantity) {
+        return Err(Error::bad_input(
+            "quantity",
+            "a quantity is 1 to 10,000,000",
+        ));
+    }
+    if !(0..=100_000_000_000).contains(&pence) {
+        return Err(Error::bad_input(
+            field,
+            format!("{what} is 0 to 1,000,000,000 pounds, in pence"),
+        ));
+    }
+    if !(1..=120).contains(&term_months) {
+        return Err(Error::bad_input(
+            "termMonths",
+            "a contract term is 1 to 120 months",
+        ));
+    }
+    Ok(())
+}
+
 /// Starts a further competition as a draft, for the actor's school.
 pub async fn start(
     db: &DatabaseConnection,
@@ -226,33 +265,16 @@ pub async fn start(
     now: DateTime<Utc>,
     min_response: Duration,
 ) -> Result<CompetitionView> {
-    let school_id = actor.school_id()?;
-    let school = organisation::Entity::find_by_id(school_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::Forbidden("the token names no school".into()))?;
+    let school = buyer_school(db, actor).await?;
     let title = input.title.trim().to_owned();
     validate::text("title", &title, 1, 200)?;
     let requirement = input.requirement.trim().to_owned();
     validate::text("requirement", &requirement, 1, 20_000)?;
-    if !(1..=10_000_000).contains(&input.quantity) {
-        return Err(Error::bad_input(
-            "quantity",
-            "a quantity is 1 to 10,000,000",
-        ));
-    }
-    if !(0..=100_000_000_000).contains(&input.budget_pence) {
-        return Err(Error::bad_input(
-            "budgetPence",
-            "a budget is 0 to 1,000,000,000 pounds, in pence",
-        ));
-    }
-    if !(1..=120).contains(&input.term_months) {
-        return Err(Error::bad_input(
-            "termMonths",
-            "a contract term is 1 to 120 months",
-        ));
-    }
+    check_terms(
+        input.quantity,
+        ("budgetPence", "a budget", input.budget_pence),
+        input.term_months,
+    )?;
     let criteria = check_criteria(&input.criteria)?;
     let descriptors = check_scale(input.scale_max, &input.scale_descriptors)?;
     check_deadlines(
@@ -267,7 +289,7 @@ pub async fn start(
         id: Uuid::now_v7(),
         kind: FURTHER_COMPETITION.into(),
         status: DRAFT.into(),
-        school_id,
+        school_id: school.id,
         deal_id: deal.id,
         lot_id: lot.id,
         title,
