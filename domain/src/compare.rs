@@ -5,7 +5,8 @@
 //! `NOT_FOUND` and its values are empty, and `differs` looks only at the records found.
 //! Values are text for people: the vocabulary's labels ("Data protection", "ChromeOS"), never
 //! its codes, and money through [`crate::money`] ("£1,925 per school per year"); the row's
-//! `attribute` is the key for machines.
+//! `attribute` is the key for machines. Devices gain their own rows (see
+//! [`crate::devices::compare`]).
 
 use std::collections::HashMap;
 
@@ -137,7 +138,7 @@ pub async fn products(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Compari
             .unwrap_or_else(|| "no ratings".into())
     };
     let f = |p: &product::Model| facets.get(&p.id).cloned().unwrap_or_default();
-    let rows = vec![
+    let mut rows = vec![
         (
             "price",
             "Price",
@@ -245,6 +246,13 @@ pub async fn products(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Compari
             }),
         ),
     ];
+    let devices = crate::devices::listings_of(db, &public).await?;
+    rows.extend(crate::devices::compare::rows(
+        ids,
+        &|id| found.contains_key(id),
+        &devices,
+        chrono::Utc::now().date_naive(),
+    ));
     let columns = ids
         .iter()
         .map(|id| Column {

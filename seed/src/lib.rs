@@ -7,6 +7,7 @@
 //! seed number, for benchmarks.
 
 pub mod dataset;
+pub mod devices;
 pub mod maturity;
 
 use std::collections::HashMap;
@@ -342,8 +343,23 @@ pub async fn load_sample(conn: &DatabaseConnection) -> Result<SeedReport> {
             is_sample: true,
         });
     }
+    let website_by_name: HashMap<&str, &str> =
+        suppliers.iter().map(|s| (s.name, s.website)).collect();
+    let website = |name: &str| {
+        website_by_name
+            .get(name)
+            .map(|w| format!("{w}/devices"))
+            .unwrap_or_default()
+    };
+    let mut units = Vec::new();
+    for (product, in_stock) in devices::products(&supplier, &website)? {
+        units.push((new_products.len(), in_stock));
+        new_products.push(product);
+    }
     report.products = new_products.len();
-    products::insert_many(&tx, new_products).await?;
+    let ids = products::insert_many(&tx, new_products).await?;
+    let stock: Vec<(Uuid, i64)> = units.into_iter().map(|(i, n)| (ids[i], n)).collect();
+    becta_domain::devices::stock::insert_many(&tx, &stock).await?;
 
     db::commit(tx).await?;
     db::analyze(conn).await?;

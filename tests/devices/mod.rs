@@ -2,6 +2,7 @@
 //! erasure, vetting's device checks and the operating-system flag, stock, and the carbon a
 //! unit saves with its source.
 
+mod journey;
 mod listings;
 mod orders;
 mod search;

@@ -78,8 +78,8 @@ async fn a_failed_order_gives_its_units_back_and_takes_them_again_when_retried()
 
 /// Pays `order`'s PaymentIntent on the emulator and waits until the signed webhook marks it
 /// paid.
-async fn pay(
-    s: &super::Shop,
+pub(super) async fn pay(
+    app: &crate::common::TestApp,
     emulator: &stripe::Emulator,
     school: &str,
     order: &Value,
@@ -91,8 +91,7 @@ async fn pay(
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let now = s
-            .app
+        let now = app
             .data_as(
                 school,
                 "query($id: ID!) { order(id: $id) { status } }",
@@ -135,13 +134,13 @@ async fn paid_device_orders_record_the_carbon_saved_in_the_schools_and_the_trust
             .is_some_and(|s| s.contains("280")),
         "the figure names its source: {class_set}"
     );
-    pay(&s, &emulator, &school, &class_set).await?;
+    pay(&s.app, &emulator, &school, &class_set).await?;
     let trust_set = s
         .app
         .data_as(&trust_school, buy, json!({ "p": id, "q": 10 }))
         .await?["purchase"]
         .clone();
-    pay(&s, &emulator, &trust_school, &trust_set).await?;
+    pay(&s.app, &emulator, &trust_school, &trust_set).await?;
     // An order not yet paid saves nothing yet.
     s.app
         .data_as(&school, buy, json!({ "p": id, "q": 5 }))

@@ -8,6 +8,7 @@
 
 pub mod carbon;
 pub mod checks;
+pub mod compare;
 pub mod savings;
 pub mod spec;
 pub mod stock;

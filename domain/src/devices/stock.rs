@@ -95,6 +95,25 @@ pub async fn set(
     Ok(units)
 }
 
+/// Sets the stock of several device listings at once, in the caller's transaction (the sample
+/// catalogue's loader: no actor, no audit).
+pub async fn insert_many(tx: &impl ConnectionTrait, stock: &[(Uuid, i64)]) -> Result<()> {
+    if stock.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    device_stock::Entity::insert_many(stock.iter().map(|(product_id, units)| {
+        device_stock::ActiveModel {
+            product_id: Set(*product_id),
+            units_available: Set(*units),
+            updated_at: Set(now),
+        }
+    }))
+    .exec_without_returning(tx)
+    .await?;
+    Ok(())
+}
+
 /// Takes `units` of a device listing from stock, in the caller's transaction: one guarded
 /// `UPDATE ... WHERE units_available >= units`, so concurrent orders (serialised writers on
 /// SQLite, a row lock and re-checked condition on PostgreSQL) never take more than there is.

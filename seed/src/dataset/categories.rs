@@ -52,6 +52,11 @@ pub fn categories() -> Vec<CategorySeed> {
         ("ai_tools", "AI tools for teaching and administration"),
         ("cashless_payments", "Cashless payments"),
         ("exams_management", "Exams management"),
+        (
+            "school_devices",
+            "Laptops, Chromebooks, tablets and desktops",
+        ),
+        ("interactive_displays", "Interactive panels and displays"),
     ];
     deal.into_iter()
         .map(|(slug, name)| CategorySeed {

@@ -136,3 +136,46 @@ pub struct AdviserSeed {
     /// The most open cases they take at once.
     pub capacity: i32,
 }
+
+/// A device model: what a maker makes, the same whoever sells it.
+pub struct DeviceModelSeed {
+    /// Referenced by `DeviceListingSeed::model`.
+    pub key: &'static str,
+    pub maker: &'static str,
+    pub model: &'static str,
+    /// Form-factor code (`laptop`, `chromebook`, `tablet`, `desktop`, `interactive_panel`).
+    pub form_factor: &'static str,
+    pub processor: &'static str,
+    pub memory_gb: i32,
+    pub storage_gb: i32,
+    pub screen: &'static str,
+    pub operating_system: &'static str,
+    /// The last day of security updates (year, month, day), if known.
+    pub os_support_ends_on: Option<(i32, u32, u32)>,
+    /// A new unit's footprint in kg CO2e and its source; without it the form factor's
+    /// documented default applies.
+    pub new_footprint: Option<(i32, &'static str)>,
+}
+
+/// A supplier's listing of a device model.
+pub struct DeviceListingSeed {
+    /// `SupplierSeed::name`.
+    pub supplier: &'static str,
+    /// `DeviceModelSeed::key`.
+    pub model: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// `new`, `refurbished` or `remanufactured`.
+    pub condition: &'static str,
+    /// `a`, `b` or `c` for a used device.
+    pub grade: Option<&'static str>,
+    pub battery_health_percent: Option<i32>,
+    pub warranty_months: i32,
+    /// Erasure standard code, method and certifier, for a used device.
+    pub erasure: Option<(&'static str, &'static str, &'static str)>,
+    pub refurbisher: Option<&'static str>,
+    /// Price of one unit in pence, before VAT.
+    pub price_pence: i64,
+    /// Units in stock.
+    pub units: i64,
+}
