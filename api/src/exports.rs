@@ -330,6 +330,7 @@ pub async fn sector_view(
         "Trials started",
         "Trials converted",
         "Savings (GBP)",
+        "Carbon saved (kg CO2e)",
         "Note",
     ];
     let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
@@ -344,10 +345,15 @@ pub async fn sector_view(
                     .map(|(_, p)| p.to_string())
                     .unwrap_or_default()
             };
-            let note: Vec<&str> = [&s.suppressed, &g.trials_suppressed, &g.savings_suppressed]
-                .into_iter()
-                .filter_map(|r| r.as_deref())
-                .collect();
+            let note: Vec<&str> = [
+                &s.suppressed,
+                &g.trials_suppressed,
+                &g.savings_suppressed,
+                &g.carbon_suppressed,
+            ]
+            .into_iter()
+            .filter_map(|r| r.as_deref())
+            .collect();
             use becta_domain::vocab::Maturity as M;
             rows.push(vec![
                 g.region
@@ -374,6 +380,7 @@ pub async fn sector_view(
                 opt(g.trials_started),
                 opt(g.trials_converted),
                 opt(g.savings_pence.map(|p| p / 100)),
+                opt(g.carbon_saved_kg),
                 note.join("; "),
             ]);
         }

@@ -173,3 +173,64 @@ async fn paid_device_orders_record_the_carbon_saved_in_the_schools_and_the_trust
     assert_eq!(super::error_field(&r), "schoolId", "{r}");
     s.app.stop().await
 }
+
+#[tokio::test]
+async fn the_sector_view_shows_the_carbon_saved_once_ten_schools_of_a_group_bought_used_devices()
+-> Result<()> {
+    use crate::maturity::{School, buyer, schools};
+    use becta_domain::vocab::Region;
+    let (s, id, _) = stocked_shop(500).await?;
+    let emulator = stripe::Emulator::new(stripe::emulator()?);
+    emulator.register_webhook(&s.app.url).await?;
+    let list: Vec<School> = (0..10)
+        .map(|i| School::primary(500_000 + i, Region::EastMidlands, 250))
+        .collect();
+    schools(&s.app, &list).await?;
+    let sector = "{ sectorView(groupBy: REGION_AND_PHASE) { carbonSource groups { region phase carbonSavedKg carbonSuppressionReason } } }";
+    let east_midlands = |v: &Value| {
+        v["sectorView"]["groups"]
+            .as_array()
+            .and_then(|g| {
+                g.iter()
+                    .find(|g| g["region"] == "EAST_MIDLANDS" && g["phase"] == "PRIMARY")
+            })
+            .cloned()
+            .unwrap_or_default()
+    };
+    let buy = "mutation($p: ID!, $q: Int!) { purchase(productId: $p, quantity: $q, method: CARD) { id status stripePaymentIntentId } }";
+    for i in 0..10 {
+        if i == 9 {
+            let g = east_midlands(&s.app.data_as(&s.admin, sector, json!({})).await?);
+            assert_eq!(g["carbonSavedKg"], Value::Null, "nine buyers: {g}");
+            assert!(g["carbonSuppressionReason"].is_string(), "{g}");
+        }
+        let me = buyer(&s.app, 500_000 + i);
+        let order = s
+            .app
+            .data_as(&me, buy, json!({ "p": id, "q": 3 + i }))
+            .await?["purchase"]
+            .clone();
+        pay(&s.app, &emulator, &me, &order).await?;
+    }
+    // 3 + 4 + ... + 12 = 75 units at 270 kg each.
+    let v = s.app.data_as(&s.admin, sector, json!({})).await?;
+    let g = east_midlands(&v);
+    assert_eq!(g["carbonSavedKg"], 75 * 270, "{g}");
+    assert!(
+        v["sectorView"]["carbonSource"]
+            .as_str()
+            .is_some_and(|s| s.contains("footprint")),
+        "{v}"
+    );
+    // The public sees it rounded to the nearest 100 kg.
+    let public = east_midlands(&s.app.data(sector, json!({})).await?);
+    assert_eq!(public["carbonSavedKg"], 20_300, "{public}");
+    let (status, _, csv) = s
+        .app
+        .get_as(None, "/exports/sector-view.csv?by=region_and_phase")
+        .await?;
+    assert_eq!(status, 200);
+    assert!(csv.contains("Carbon saved (kg CO2e)"), "{csv}");
+    assert!(csv.contains(",20300,"), "{csv}");
+    s.app.stop().await
+}

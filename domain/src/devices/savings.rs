@@ -7,7 +7,7 @@
 //! never guessed. A school buyer sees its school's; a trust's buyer its schools' or one
 //! `school_id` of them; an admin every school's or one.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -33,6 +33,41 @@ pub struct CarbonSummary {
     pub sources: Vec<String>,
 }
 
+/// How the carbon figures of reports are made, for readers of totals (the sector view).
+pub const TOTALS_SOURCE: &str = "The sum, over paid orders of used devices, of the units bought times the saving per unit their listing stated when ordered: a new unit's footprint (the maker's product carbon footprint, or BECTA's documented default for the form factor) less the refurbishment's own; units with no documented footprint are left out";
+
+/// The device units paid orders hold, with the school of each order: of `schools`, or of
+/// every school.
+async fn paid_reservations(
+    db: &impl ConnectionTrait,
+    schools: Option<&[Uuid]>,
+) -> Result<Vec<(Uuid, device_reservation::Model)>> {
+    let mut q = order::Entity::find().filter(order::Column::Status.eq(OrderStatus::Paid.code()));
+    if let Some(s) = schools {
+        q = q.filter(order::Column::SchoolId.is_in(s.iter().copied()));
+    }
+    let school_of: HashMap<Uuid, Uuid> = q
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.school_id))
+        .collect();
+    let paid: Vec<Uuid> = school_of.keys().copied().collect();
+    let mut held = Vec::new();
+    for chunk in paid.chunks(500) {
+        held.extend(
+            device_reservation::Entity::find()
+                .filter(device_reservation::Column::OrderId.is_in(chunk.iter().copied()))
+                .filter(device_reservation::Column::ReleasedAt.is_null())
+                .all(db)
+                .await?
+                .into_iter()
+                .filter_map(|r| school_of.get(&r.order_id).map(|s| (*s, r))),
+        );
+    }
+    Ok(held)
+}
+
 /// The carbon the actor's schools (or `school_id`) saved through paid device orders.
 pub async fn carbon_summary(
     db: &impl ConnectionTrait,
@@ -40,31 +75,30 @@ pub async fn carbon_summary(
     school_id: Option<Uuid>,
 ) -> Result<CarbonSummary> {
     let schools = organisations::schools_reported(db, actor, school_id).await?;
-    let mut q = order::Entity::find().filter(order::Column::Status.eq(OrderStatus::Paid.code()));
-    if let Some(s) = &schools {
-        q = q.filter(order::Column::SchoolId.is_in(s.iter().copied()));
-    }
-    let paid: Vec<Uuid> = q.all(db).await?.into_iter().map(|o| o.id).collect();
     let mut summary = CarbonSummary::default();
     let mut sources = BTreeSet::new();
-    for chunk in paid.chunks(500) {
-        let held = device_reservation::Entity::find()
-            .filter(device_reservation::Column::OrderId.is_in(chunk.iter().copied()))
-            .filter(device_reservation::Column::ReleasedAt.is_null())
-            .all(db)
-            .await?;
-        for r in held {
-            summary.orders += 1;
-            summary.units += r.units;
-            match r.saved_kg_per_unit {
-                Some(kg) => summary.saved_kg += kg * r.units,
-                None => summary.units_without_figure += r.units,
-            }
-            sources.extend(r.saved_source);
+    for (_, r) in paid_reservations(db, schools.as_deref()).await? {
+        summary.orders += 1;
+        summary.units += r.units;
+        match r.saved_kg_per_unit {
+            Some(kg) => summary.saved_kg += kg * r.units,
+            None => summary.units_without_figure += r.units,
         }
+        sources.extend(r.saved_source);
     }
     summary.sources = sources.into_iter().collect();
     Ok(summary)
+}
+
+/// kg CO2e saved by every school that has bought used devices with a known saving.
+pub async fn saved_kg_by_school(db: &impl ConnectionTrait) -> Result<HashMap<Uuid, i64>> {
+    let mut by_school: HashMap<Uuid, i64> = HashMap::new();
+    for (school, r) in paid_reservations(db, None).await? {
+        if let Some(kg) = r.saved_kg_per_unit.filter(|kg| *kg > 0) {
+            *by_school.entry(school).or_default() += kg * r.units;
+        }
+    }
+    Ok(by_school)
 }
 
 /// The carbon an order's units save, with its source: none unless it is a device order whose

@@ -1,15 +1,18 @@
-//! The anonymised sector view: maturity per standard, trials started and converted, and
-//! savings recorded, by region, phase or both.
+//! The anonymised sector view: maturity per standard, trials started and converted, savings
+//! recorded and carbon saved by buying used devices, by region, phase or both.
 //!
 //! Suppression: a figure about fewer than [`MIN_GROUP`] schools is never shown; the row says
 //! why instead. Maturity shares count schools with a completed section of the standard (their
 //! latest); trials count loans that got a seat (started) and loans turned into purchases
 //! (converted), shown when at least [`MIN_GROUP`] schools of the group borrowed; savings are
 //! paid orders' savings against list price, shown when at least [`MIN_GROUP`] schools of the
-//! group bought. Schools whose region or phase is not recorded are left out.
+//! group bought; carbon saved is what paid orders of used devices recorded (with a known
+//! saving), shown when at least [`MIN_GROUP`] schools of the group bought such devices.
+//! Schools whose region or phase is not recorded are left out.
 //!
 //! Rounding: shares are whole percentages (halves up). The public view (and its CSV) rounds
-//! counts to the nearest 5 and savings to the nearest £100; admins see exact counts and pence.
+//! counts to the nearest 5, savings to the nearest £100 and carbon to the nearest 100 kg;
+//! admins see exact counts, pence and kg.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -62,6 +65,9 @@ pub struct SectorGroup {
     pub trials_suppressed: Option<String>,
     pub savings_pence: Option<i64>,
     pub savings_suppressed: Option<String>,
+    /// kg CO2e saved by buying used devices (see [`crate::devices::savings::TOTALS_SOURCE`]).
+    pub carbon_saved_kg: Option<i64>,
+    pub carbon_suppressed: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +95,8 @@ struct Tally {
     converted: i64,
     buyers: HashSet<Uuid>,
     savings: i64,
+    device_buyers: i64,
+    carbon_kg: i64,
 }
 
 /// The sector view for `audience`, grouped by `grouping`.
@@ -162,6 +170,12 @@ pub async fn view(
             t.savings += savings;
         }
     }
+    for (school, kg) in crate::devices::savings::saved_kg_by_school(db).await? {
+        if let Some(t) = key_of.get(&school).and_then(|k| tallies.get_mut(k)) {
+            t.device_buyers += 1;
+            t.carbon_kg += kg;
+        }
+    }
     let public = audience == SectorAudience::Public;
     let count = |n: i64| if public { round_to(n, 5) } else { n };
     let groups = tallies
@@ -194,6 +208,7 @@ pub async fn view(
                 .collect();
             let trials_shown = t.borrowers.len() >= MIN_GROUP;
             let savings_shown = t.buyers.len() >= MIN_GROUP;
+            let carbon_shown = t.device_buyers >= MIN_GROUP as i64;
             SectorGroup {
                 region,
                 phase,
@@ -210,6 +225,15 @@ pub async fn view(
                     }
                 }),
                 savings_suppressed: (!savings_shown).then(|| too_few("have recorded purchases")),
+                carbon_saved_kg: carbon_shown.then(|| {
+                    if public {
+                        round_to(t.carbon_kg, 100)
+                    } else {
+                        t.carbon_kg
+                    }
+                }),
+                carbon_suppressed: (!carbon_shown)
+                    .then(|| too_few("have bought used devices with a known saving")),
             }
         })
         .collect();

@@ -200,13 +200,17 @@ impl SectorView {
     async fn rounding(&self) -> &'static str {
         match self.0.audience {
             maturity::SectorAudience::Admin => {
-                "shares are whole percentages (halves up); counts and savings are exact"
+                "shares are whole percentages (halves up); counts, savings and carbon are exact"
             }
             maturity::SectorAudience::Public => {
-                "shares are whole percentages (halves up); counts are rounded to the nearest 5 \
-                 and savings to the nearest £100"
+                "shares are whole percentages (halves up); counts are rounded to the nearest 5, \
+                 savings to the nearest £100 and carbon to the nearest 100 kg"
             }
         }
+    }
+    /// How `SectorGroup.carbonSavedKg` is made and what it rests on.
+    async fn carbon_source(&self) -> &'static str {
+        becta_domain::devices::savings::TOTALS_SOURCE
     }
     async fn groups(&self) -> Vec<SectorGroup> {
         self.0
@@ -232,6 +236,8 @@ impl SectorView {
                 trials_suppression_reason: g.trials_suppressed.clone(),
                 savings_pence: g.savings_pence,
                 savings_suppression_reason: g.savings_suppressed.clone(),
+                carbon_saved_kg: g.carbon_saved_kg,
+                carbon_suppression_reason: g.carbon_suppressed.clone(),
             })
             .collect()
     }
@@ -255,6 +261,10 @@ pub struct SectorGroup {
     /// Savings against list price on paid orders; null when suppressed.
     pub savings_pence: Option<i64>,
     pub savings_suppression_reason: Option<String>,
+    /// kg CO2e saved by buying used devices rather than new ones, from paid orders; null
+    /// when suppressed. How it is made: `SectorView.carbonSource`.
+    pub carbon_saved_kg: Option<i64>,
+    pub carbon_suppression_reason: Option<String>,
 }
 
 /// One standard in one group of the sector view.
