@@ -103,12 +103,17 @@ impl Snapshot {
         if best.len() < first && typo_budget(chars) > 0 {
             let (before, _) = typed_words.split_at(typed_words.len() - 1);
             let stem: String = typed.chars().take(3).collect();
+            // Keys are sorted, so the same word comes up again and again: judge each once.
+            let mut judged: HashMap<&str, bool> = HashMap::new();
             for (key, entry, position) in self.range(&stem).take(SCAN_LIMIT * 5) {
-                let key_words: Vec<&str> = key.split(' ').collect();
-                if key_words.len() >= typed_words.len()
-                    && before.iter().zip(&key_words).all(|(t, k)| t == k)
-                    && matches(key_words[before.len()], last)
-                {
+                let mut key_words = key.split(' ');
+                if !before.iter().all(|t| key_words.next() == Some(t.as_str())) {
+                    continue;
+                }
+                let Some(word) = key_words.next() else {
+                    continue;
+                };
+                if *judged.entry(word).or_insert_with(|| matches(word, last)) {
                     consider(&mut best, *entry, *position, 1);
                 }
             }
