@@ -603,7 +603,10 @@ code_enum! {
 }
 
 mod devices;
-pub use devices::{DeviceCondition, DeviceGrade, ErasureStandard, FormFactor};
+pub use devices::{
+    DeviceCondition, DeviceGrade, DisposalOutcome, DisposalOutcomeWanted, DisposalStatus,
+    ErasureStandard, FormFactor,
+};
 
 #[cfg(test)]
 mod tests;
