@@ -41,7 +41,7 @@ impl MigrationTrait for Migration {
         m.alter_table(
             Table::alter()
                 .table("lots")
-                .add_column(&mut boolean("offers_disposal").default(false).to_owned())
+                .add_column(boolean("offers_disposal").default(false).to_owned())
                 .to_owned(),
         )
         .await?;

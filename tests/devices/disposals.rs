@@ -203,7 +203,11 @@ impl Yard {
         self.app
             .gql_as(
                 token,
-                &op("cancelDisposal", "id: $id, reason: $r", "$id: ID!, $r: String"),
+                &op(
+                    "cancelDisposal",
+                    "id: $id, reason: $r",
+                    "$id: ID!, $r: String",
+                ),
                 json!({ "id": id, "r": "We are keeping them for another year." }),
             )
             .await
@@ -306,21 +310,36 @@ async fn a_school_has_40_laptops_and_10_tablets_collected_and_reads_a_certificat
     assert_eq!(req["lotTitle"], "Lot 2: IT asset disposal and buy-back");
     assert_eq!(req["certificates"], json!([]));
     let id = req["id"].as_str().context("id")?.to_owned();
-    assert!(y.notices(&y.renewtech).await?.contains(&"disposal.requested".to_owned()));
+    assert!(
+        y.notices(&y.renewtech)
+            .await?
+            .contains(&"disposal.requested".to_owned())
+    );
 
     let r = y.schedule(&y.renewtech, &id).await?;
     assert_eq!(r["data"]["scheduleDisposal"]["status"], "SCHEDULED", "{r}");
     assert_eq!(r["data"]["scheduleDisposal"]["collectionDate"], day(21));
-    assert!(y.notices(&y.school).await?.contains(&"disposal.scheduled".to_owned()));
+    assert!(
+        y.notices(&y.school)
+            .await?
+            .contains(&"disposal.scheduled".to_owned())
+    );
 
     let r = y.collect(&y.renewtech, &id).await?;
-    assert_eq!(r["data"]["markDisposalCollected"]["status"], "COLLECTED", "{r}");
+    assert_eq!(
+        r["data"]["markDisposalCollected"]["status"], "COLLECTED",
+        "{r}"
+    );
 
     let r = y
         .complete(&y.renewtech, &id, json!(certificates(40, 10)), None)
         .await?;
     assert_eq!(r["data"]["completeDisposal"]["status"], "COMPLETED", "{r}");
-    assert!(y.notices(&y.school).await?.contains(&"disposal.completed".to_owned()));
+    assert!(
+        y.notices(&y.school)
+            .await?
+            .contains(&"disposal.completed".to_owned())
+    );
 
     // The school reads a certificate per device, in the order given.
     let r = y.read(&y.school, &id).await?;
@@ -339,11 +358,14 @@ async fn a_school_has_40_laptops_and_10_tablets_collected_and_reads_a_certificat
     );
     assert_eq!(certs[9]["outcome"], "RECYCLED");
     assert_eq!(certs[49]["serial"], "TAB0009");
-    assert_eq!(r["data"]["disposalRequest"]["differenceReason"], Value::Null);
+    assert_eq!(
+        r["data"]["disposalRequest"]["differenceReason"],
+        Value::Null
+    );
 
     // Who lists it: the school, the supplier and admins; not another supplier of the lot.
-    assert_eq!(y.listed(&y.school).await?, [id.clone()]);
-    assert_eq!(y.listed(&y.renewtech).await?, [id.clone()]);
+    assert_eq!(y.listed(&y.school).await?, [id.as_str()]);
+    assert_eq!(y.listed(&y.renewtech).await?, [id.as_str()]);
     assert!(y.listed(&y.admin).await?.contains(&id));
     assert!(y.listed(&y.greenloop).await?.is_empty());
     assert!(y.listed(&y.other_school).await?.is_empty());
@@ -379,8 +401,14 @@ async fn disposal_is_refused_outside_its_lot_its_parties_its_checks_and_its_orde
             json!({ "lines": [{ "formFactor": "DESKTOP", "units": 10_001 }] }),
             "lines.units",
         ),
-        (json!({ "preferredCollectionDate": day(-1) }), "preferredCollectionDate"),
-        (json!({ "erasureStandard": "NIST_SP_800_88_R1" }), "erasureStandard"),
+        (
+            json!({ "preferredCollectionDate": day(-1) }),
+            "preferredCollectionDate",
+        ),
+        (
+            json!({ "erasureStandard": "NIST_SP_800_88_R1" }),
+            "erasureStandard",
+        ),
         (json!({ "collectionNote": "Reception" }), "collectionNote"),
     ] {
         let r = y.request(&y.school, y.input(extra.clone())).await?;
@@ -393,7 +421,11 @@ async fn disposal_is_refused_outside_its_lot_its_parties_its_checks_and_its_orde
     let r = y
         .request(&y.trust, y.input(json!({ "schoolId": y.trust_school_id })))
         .await?;
-    assert_eq!(r["data"]["requestDisposal"]["schoolId"], y.trust_school_id.as_str(), "{r}");
+    assert_eq!(
+        r["data"]["requestDisposal"]["schoolId"],
+        y.trust_school_id.as_str(),
+        "{r}"
+    );
     let trusts = r["data"]["requestDisposal"]["id"].as_str().context("id")?;
     assert_eq!(y.listed(&y.trust).await?, [trusts.to_owned()]);
 
@@ -403,12 +435,27 @@ async fn disposal_is_refused_outside_its_lot_its_parties_its_checks_and_its_orde
     for token in [&y.other_school, &y.ashgrove, &y.greenloop] {
         assert_eq!(error_codes(&y.read(token, &id).await?), ["NOT_FOUND"]);
     }
-    assert_eq!(error_codes(&y.cancel(&y.other_school, &id).await?), ["NOT_FOUND"]);
-    assert_eq!(error_codes(&y.schedule(&y.ashgrove, &id).await?), ["NOT_FOUND"]);
-    assert_eq!(error_codes(&y.schedule(&y.greenloop, &id).await?), ["NOT_FOUND"]);
-    assert_eq!(error_codes(&y.schedule(&y.school, &id).await?), ["FORBIDDEN"]);
+    assert_eq!(
+        error_codes(&y.cancel(&y.other_school, &id).await?),
+        ["NOT_FOUND"]
+    );
+    assert_eq!(
+        error_codes(&y.schedule(&y.ashgrove, &id).await?),
+        ["NOT_FOUND"]
+    );
+    assert_eq!(
+        error_codes(&y.schedule(&y.greenloop, &id).await?),
+        ["NOT_FOUND"]
+    );
+    assert_eq!(
+        error_codes(&y.schedule(&y.school, &id).await?),
+        ["FORBIDDEN"]
+    );
     // Steps out of order.
-    assert_eq!(error_codes(&y.collect(&y.renewtech, &id).await?), ["CONFLICT"]);
+    assert_eq!(
+        error_codes(&y.collect(&y.renewtech, &id).await?),
+        ["CONFLICT"]
+    );
     let r = y
         .complete(&y.renewtech, &id, json!(certificates(40, 10)), None)
         .await?;
@@ -421,7 +468,11 @@ async fn disposal_is_refused_outside_its_lot_its_parties_its_checks_and_its_orde
         "We are keeping them for another year."
     );
     assert_eq!(error_codes(&y.cancel(&y.school, &id).await?), ["CONFLICT"]);
-    assert!(y.notices(&y.renewtech).await?.contains(&"disposal.cancelled".to_owned()));
+    assert!(
+        y.notices(&y.renewtech)
+            .await?
+            .contains(&"disposal.cancelled".to_owned())
+    );
 
     // The supplier declines with a reason, before scheduling only.
     let id = y.requested().await?;
@@ -433,11 +484,22 @@ async fn disposal_is_refused_outside_its_lot_its_parties_its_checks_and_its_orde
     assert_eq!(error_field(&r), "reason", "{r}");
     let r = y
         .app
-        .gql_as(&y.renewtech, decline, json!({ "id": id, "r": "We do not collect from your area." }))
+        .gql_as(
+            &y.renewtech,
+            decline,
+            json!({ "id": id, "r": "We do not collect from your area." }),
+        )
         .await?;
     assert_eq!(r["data"]["declineDisposal"]["status"], "DECLINED", "{r}");
-    assert_eq!(error_codes(&y.schedule(&y.renewtech, &id).await?), ["CONFLICT"]);
-    assert!(y.notices(&y.school).await?.contains(&"disposal.declined".to_owned()));
+    assert_eq!(
+        error_codes(&y.schedule(&y.renewtech, &id).await?),
+        ["CONFLICT"]
+    );
+    assert!(
+        y.notices(&y.school)
+            .await?
+            .contains(&"disposal.declined".to_owned())
+    );
 
     // Once collected, it is not cancelled; the certificates must add up.
     let id = y.collected().await?;

@@ -13,8 +13,8 @@ use becta_domain::catalogue::products::ProductFacets;
 use becta_domain::catalogue::suppliers::{self, CountedPage};
 use becta_domain::catalogue::{deals, organisations, products};
 use becta_domain::entity::{
-    category, deal, disposal_certificate, lot, organisation, product, product_rating, provider, review, review_revision,
-    trial_offer, user,
+    category, deal, disposal_certificate, lot, organisation, product, product_rating, provider,
+    review, review_revision, trial_offer, user,
 };
 use becta_domain::pagination::PageArgs;
 use becta_domain::reviews::{self, ReviewPageArgs};

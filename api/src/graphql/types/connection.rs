@@ -10,8 +10,8 @@ use becta_domain::pagination::Page;
 use becta_domain::reviews;
 
 use super::{
-    AdviceRequest, Adviser, AuditEvent, Deal, DisposalRequest, FlaggedReview, Listing, Loan, Notification, Product,
-    TrialOffer,
+    AdviceRequest, Adviser, AuditEvent, Deal, DisposalRequest, FlaggedReview, Listing, Loan,
+    Notification, Product, TrialOffer,
 };
 use crate::graphql::error::GqlResult;
 use crate::graphql::prefetch;

@@ -129,13 +129,11 @@ impl DisposalRequest {
         if self.0.request.completed_at.is_none() {
             return Ok(Vec::new());
         }
-        Ok(
-            load_list(ctx, DisposalCertificates(self.0.request.id))
-                .await?
-                .into_iter()
-                .map(DisposalCertificate)
-                .collect(),
-        )
+        Ok(load_list(ctx, DisposalCertificates(self.0.request.id))
+            .await?
+            .into_iter()
+            .map(DisposalCertificate)
+            .collect())
     }
     async fn requested_at(&self) -> DateTime<Utc> {
         self.0.request.created_at

@@ -150,9 +150,7 @@ fn differences(lines: &[DisposalLine], certificates: &[CheckedCertificate]) -> V
     counts
         .into_iter()
         .filter(|(_, (asked, given))| asked != given)
-        .map(|(f, (asked, given))| {
-            format!("{}: {given} certificates for {asked} units", f.label())
-        })
+        .map(|(f, (asked, given))| format!("{}: {given} certificates for {asked} units", f.label()))
         .collect()
 }
 
@@ -316,7 +314,10 @@ mod tests {
         assert_eq!(rows[0].serial, "L1");
         assert_eq!(reason, None);
         // Serials are unique ignoring case and spaces.
-        let dup = vec![cert("L1", FormFactor::Laptop), cert(" l1 ", FormFactor::Laptop)];
+        let dup = vec![
+            cert("L1", FormFactor::Laptop),
+            cert(" l1 ", FormFactor::Laptop),
+        ];
         assert_eq!(
             field(check_certificates(NIST, either, &lines(), &dup, Some("x"))).as_deref(),
             Some("certificates.serial")
@@ -335,7 +336,14 @@ mod tests {
             Some("differenceReason")
         );
         assert_eq!(
-            field(check_certificates(NIST, either, &lines(), short, Some("  "))).as_deref(),
+            field(check_certificates(
+                NIST,
+                either,
+                &lines(),
+                short,
+                Some("  ")
+            ))
+            .as_deref(),
             Some("differenceReason")
         );
         let (_, reason) =

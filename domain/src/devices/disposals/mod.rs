@@ -41,7 +41,8 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -148,9 +149,7 @@ pub(crate) async fn lock(tx: &impl ConnectionTrait, id: Uuid) -> Result<disposal
     if db::is_postgres(tx) {
         q = q.lock_exclusive();
     }
-    q.one(tx)
-        .await?
-        .ok_or(Error::not_found("disposal request"))
+    q.one(tx).await?.ok_or(Error::not_found("disposal request"))
 }
 
 /// `CONFLICT` unless the request is in one of `from` (to do `what`).

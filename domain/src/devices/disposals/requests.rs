@@ -344,13 +344,7 @@ mod tests {
 
     #[test]
     fn lines_give_each_form_factor_once_with_units_and_a_sane_total() {
-        assert!(
-            check_lines(&[
-                line(FormFactor::Laptop, 40),
-                line(FormFactor::Tablet, 10)
-            ])
-            .is_ok()
-        );
+        assert!(check_lines(&[line(FormFactor::Laptop, 40), line(FormFactor::Tablet, 10)]).is_ok());
         assert_eq!(field(check_lines(&[])).as_deref(), Some("lines"));
         assert_eq!(
             field(check_lines(&[
