@@ -542,7 +542,7 @@ async fn disposal_is_refused_outside_its_lot_its_parties_its_checks_and_its_orde
 }
 
 #[tokio::test]
-async fn the_seed_and_the_deals_import_say_which_lots_offer_disposal() -> Result<()> {
+async fn the_seed_the_deals_import_and_admins_say_which_lots_offer_disposal() -> Result<()> {
     let y = yard().await?;
     let lots = "query($id: ID!) { deal(id: $id) { lots { number offersDisposal } } }";
     let deal_id = lot::Entity::find_by_id(y.disposal_lot.parse::<uuid::Uuid>()?)
@@ -588,6 +588,73 @@ async fn the_seed_and_the_deals_import_say_which_lots_offer_disposal() -> Result
     let v = y.app.data(lots, json!({ "id": imported.id })).await?;
     assert_eq!(
         v["deal"]["lots"],
+        json!([{ "number": 1, "offersDisposal": true }, { "number": 2, "offersDisposal": false }])
+    );
+    // A request on the imported lot outlives the deal's next import, which writes its lots
+    // anew: it keeps the lot's number and title.
+    let lot_one = lot::Entity::find()
+        .filter(lot::Column::DealId.eq(imported.id))
+        .filter(lot::Column::Number.eq(1))
+        .one(&y.app.db)
+        .await?
+        .context("the imported lot 1")?;
+    let r = y
+        .request(
+            &y.school,
+            y.input(json!({ "lotId": lot_one.id.to_string() })),
+        )
+        .await?;
+    let id = r["data"]["requestDisposal"]["id"]
+        .as_str()
+        .with_context(|| format!("{r}"))?
+        .to_owned();
+    let summary =
+        becta_domain::imports::deals::import(&y.app.db, file.to_string().as_bytes()).await?;
+    assert_eq!(summary.updated, 1, "{summary}");
+    let r = y
+        .app
+        .data_as(
+            &y.school,
+            "query($id: ID!) { disposalRequest(id: $id) { status lotId lotTitle } }",
+            json!({ "id": id }),
+        )
+        .await?;
+    assert_eq!(
+        r["disposalRequest"],
+        json!({ "status": "REQUESTED", "lotId": null, "lotTitle": "Lot 1: Collection" })
+    );
+
+    // An admin's deal says it per lot too.
+    let ypo = becta_domain::entity::provider::Entity::find()
+        .filter(becta_domain::entity::provider::Column::ShortName.eq("YPO"))
+        .one(&y.app.db)
+        .await?
+        .context("YPO")?;
+    let input = json!({
+        "providerId": ypo.id.to_string(),
+        "reference": "YPO 009998",
+        "title": "Device Take-back",
+        "summary": "Collection and certified erasure of school devices.",
+        "categories": ["refurbished_devices"],
+        "lots": [
+            { "number": 1, "title": "Take-back", "supplierIds": [y.renewtech_id], "offersDisposal": true },
+            { "number": 2, "title": "Repairs", "supplierIds": [y.renewtech_id] }
+        ],
+        "startsOn": day(-1),
+        "endsOn": day(365),
+        "routeToMarket": "DIRECT_AWARD",
+        "url": "https://ypo.example/frameworks/ypo-009998",
+    });
+    let v = y
+        .app
+        .data_as(
+            &y.admin,
+            "mutation($input: DealInput!) { createDeal(input: $input) { lots { number offersDisposal } } }",
+            json!({ "input": input }),
+        )
+        .await?;
+    assert_eq!(
+        v["createDeal"]["lots"],
         json!([{ "number": 1, "offersDisposal": true }, { "number": 2, "offersDisposal": false }])
     );
     y.app.stop().await
