@@ -452,7 +452,10 @@ mod devices;
 mod maturity;
 mod orders;
 mod reviews_advice;
-pub use devices::{DeviceCondition, DeviceGrade, ErasureStandard, FormFactor};
+pub use devices::{
+    DeviceCondition, DeviceGrade, DisposalOutcome, DisposalOutcomeWanted, DisposalStatus,
+    ErasureStandard, FormFactor,
+};
 pub use maturity::{Maturity, RecommendationStatus, RequirementTiming, SectionStatus, SizeBand};
 pub use orders::{OrderStatus, PaymentFailureKind, PaymentMethod, PriceOption};
 pub use reviews_advice::{

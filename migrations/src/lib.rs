@@ -24,6 +24,7 @@ mod m20261201_000012_trials;
 mod m20261202_000013_further_competition;
 mod m20261202_000014_devices;
 mod m20261202_000015_gias;
+mod m20261203_000016_disposals;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_further_competition::Migration),
             Box::new(m20261202_000014_devices::Migration),
             Box::new(m20261202_000015_gias::Migration),
+            Box::new(m20261203_000016_disposals::Migration),
         ]
     }
 }

@@ -267,6 +267,7 @@ pub async fn load_sample(conn: &DatabaseConnection) -> Result<SeedReport> {
                     .iter()
                     .map(|s| supplier(s))
                     .collect::<Result<_>>()?,
+                offers_disposal: l.offers_disposal,
             });
         }
         deals::insert(

@@ -278,12 +278,14 @@ pub async fn load(conn: &DatabaseConnection) -> Result<Fixture> {
             title: "Laptops".into(),
             description: "Laptops and Chromebooks".into(),
             supplier_ids: vec![beta],
+            offers_disposal: false,
         },
         NewLot {
             number: 2,
             title: "Tablets".into(),
             description: "Tablets".into(),
             supplier_ids: vec![alpha, beta],
+            offers_disposal: false,
         },
     ];
     deal_ids.insert("Current Devices Deal", deals::insert(&tx, devices).await?);
@@ -294,6 +296,7 @@ pub async fn load(conn: &DatabaseConnection) -> Result<Fixture> {
         title: "Licences".into(),
         description: "All".into(),
         supplier_ids: vec![alpha],
+        offers_disposal: false,
     }];
     deal_ids.insert("Current Licences Deal", deals::insert(&tx, licences).await?);
     let mut upcoming = deal("Upcoming Devices Deal", ccs, "devices", 60, 400);

@@ -99,6 +99,7 @@ pub async fn world_with(env: &[(&str, &str)]) -> Result<World> {
                 title: "Classroom devices".into(),
                 description: "Laptops and tablets".into(),
                 supplier_ids: suppliers.to_vec(),
+                offers_disposal: false,
             }],
             eligible_org_types: vec![],
             eligible_phases: vec![Phase::Primary],

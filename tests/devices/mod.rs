@@ -1,7 +1,8 @@
 //! Devices, new and refurbished: device listings with their grade, battery, warranty and
 //! erasure, vetting's device checks and the operating-system flag, stock, and the carbon a
-//! unit saves with its source.
+//! unit saves with its source, and the disposal of old devices through a deal's lot.
 
+mod disposals;
 mod journey;
 mod listings;
 mod orders;

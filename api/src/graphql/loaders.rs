@@ -13,8 +13,8 @@ use becta_domain::catalogue::products::ProductFacets;
 use becta_domain::catalogue::suppliers::{self, CountedPage};
 use becta_domain::catalogue::{deals, organisations, products};
 use becta_domain::entity::{
-    category, deal, lot, organisation, product, product_rating, provider, review, review_revision,
-    trial_offer, user,
+    category, deal, disposal_certificate, lot, organisation, product, product_rating, provider,
+    review, review_revision, trial_offer, user,
 };
 use becta_domain::pagination::PageArgs;
 use becta_domain::reviews::{self, ReviewPageArgs};
@@ -88,6 +88,10 @@ key!(
     /// The device facts and stock of a product (absent: not a device).
     ProductDeviceOf
 );
+key!(
+    /// The certificates returned for a disposal request.
+    DisposalCertificates
+);
 key!(DealCategories);
 key!(DealEligibility);
 key!(DealLots);
@@ -153,6 +157,7 @@ loader!(AdviserSpecialisms => advisers::Specialisms, |db, ids| advisers::special
 loader!(AdviserCaseload => u64, |db, ids| advisers::open_caseloads(db, &ids));
 loader!(CaseSuggestions => Vec<advice::Suggestion>, |db, ids| advice::suggestions::for_cases(db, &ids));
 loader!(ProductDeviceOf => becta_domain::devices::DeviceListing, rekey_found, |db, ids| becta_domain::devices::listings_of(db, &ids));
+loader!(DisposalCertificates => Vec<disposal_certificate::Model>, |db, ids| becta_domain::devices::disposals::certificates_of(db, &ids));
 loader!(DealCategories => Vec<category::Model>, |db, ids| deals::categories_of(db, &ids));
 loader!(DealEligibility => deals::Eligibility, |db, ids| deals::eligibility_of(db, &ids));
 loader!(DealLots => Vec<lot::Model>, |db, ids| deals::lots_of(db, &ids));

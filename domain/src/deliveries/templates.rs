@@ -181,11 +181,87 @@ fn paragraphs(kind: &str, subject: &str, p: &Value, f: &Facts) -> Option<(String
             ),
         ),
         competition if competition.starts_with("competition.") => competition_email(kind, p),
+        disposal if disposal.starts_with("disposal.") => disposal_email(kind, p),
         _ => {
             let _ = subject;
             None
         }
     }
+}
+
+/// A calendar date ("2026-12-14"), as people read it ("14 December 2026").
+fn date(payload: &Value, key: &str) -> Option<String> {
+    let d = chrono::NaiveDate::parse_from_str(s(payload, key)?, "%Y-%m-%d").ok()?;
+    Some(d.format("%-d %B %Y").to_string())
+}
+
+/// Device disposal (`crate::devices::disposals`): the school's and the supplier's notices.
+fn disposal_email(kind: &str, p: &Value) -> Option<(String, Vec<String>)> {
+    let n = |key: &str| p.get(key).and_then(Value::as_i64).unwrap_or(0);
+    let lines = match kind {
+        "disposal.requested" => (
+            format!(
+                "{} asks you to collect {} old devices",
+                s(p, "school").unwrap_or("A school"),
+                n("units")
+            ),
+            vec![format!(
+                "{} asks you to collect {} old devices under {}, preferably on {}. Sign in to \
+                 BECTA to schedule the collection or decline it.",
+                s(p, "school").unwrap_or("A school"),
+                n("units"),
+                s(p, "lot").unwrap_or("your lot"),
+                date(p, "preferredCollectionDate").unwrap_or_else(|| "a day it chose".into())
+            )],
+        ),
+        "disposal.scheduled" => {
+            let on = date(p, "collectionDate").unwrap_or_else(|| "the agreed day".into());
+            (
+                format!("Your old devices will be collected on {on}"),
+                vec![format!(
+                    "The supplier will collect your school's old devices on {on}. Keep them \
+                     together, with any chargers, ready for collection."
+                )],
+            )
+        }
+        "disposal.declined" => (
+            "Your request to collect old devices was declined".to_owned(),
+            vec![
+                format!(
+                    "The supplier declined your request: {}",
+                    s(p, "reason").unwrap_or("no reason given")
+                ),
+                "You may ask another supplier of the lot.".to_owned(),
+            ],
+        ),
+        "disposal.completed" => {
+            let mut lines = vec![format!(
+                "The supplier returned an erasure certificate for each of {} devices: {} reused \
+                 and {} recycled. Sign in to BECTA to read them and keep them with your records.",
+                n("certificates"),
+                n("reused"),
+                n("recycled")
+            )];
+            if let Some(reason) = s(p, "differenceReason") {
+                lines.push(format!(
+                    "The certificates differ from the units you asked to collect: {reason}"
+                ));
+            }
+            (
+                "Erasure certificates for your collected devices are ready".to_owned(),
+                lines,
+            )
+        }
+        "disposal.cancelled" => (
+            "A school cancelled its request to collect old devices".to_owned(),
+            vec![format!(
+                "The school cancelled its request{}.",
+                s(p, "reason").map(|r| format!(": {r}")).unwrap_or_default()
+            )],
+        ),
+        _ => return None,
+    };
+    Some(lines)
 }
 
 /// Further competitions (`crate::competitions`): invitations, clarifications, results.
@@ -380,6 +456,33 @@ mod tests {
             product: Some("MathsWorld".into()),
             organisation: None,
         }
+    }
+
+    #[test]
+    fn disposal_notices_name_the_date_and_the_certificates() {
+        let e = render(
+            "disposal.scheduled",
+            "ignored",
+            &json!({ "collectionDate": "2026-12-14" }),
+            &facts(),
+        );
+        assert_eq!(
+            e.subject,
+            "Your old devices will be collected on 14 December 2026"
+        );
+        let e = render(
+            "disposal.completed",
+            "ignored",
+            &json!({ "certificates": 50, "reused": 46, "recycled": 4, "differenceReason": null }),
+            &facts(),
+        );
+        assert!(
+            e.text
+                .contains("each of 50 devices: 46 reused and 4 recycled"),
+            "{}",
+            e.text
+        );
+        assert!(!e.text.contains("differ"), "{}", e.text);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Devices, new, refurbished and remanufactured: a device listing's facts, its stock and the
-//! carbon a unit saves.
+//! Devices, new, refurbished and remanufactured: a device listing's facts, its stock, the
+//! carbon a unit saves, and the disposal of a school's old devices through a deal's lot
+//! ([`disposals`]).
 //!
 //! Policy: a product is a device when its listing has device facts (`ProductContent::device`);
 //! they are written, revised and vetted with the rest of the listing. Stock is the supplier's
@@ -9,6 +10,7 @@
 pub mod carbon;
 pub mod checks;
 pub mod compare;
+pub mod disposals;
 pub mod savings;
 pub mod spec;
 pub mod stock;

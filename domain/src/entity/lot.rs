@@ -11,6 +11,9 @@ pub struct Model {
     pub number: i32,
     pub title: String,
     pub description: String,
+    /// Whether the lot offers collection of old devices for reuse or recycling (see
+    /// `devices::disposals`).
+    pub offers_disposal: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

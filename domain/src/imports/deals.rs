@@ -69,6 +69,9 @@ struct LotRow {
     /// Companies House numbers of the lot's suppliers.
     #[serde(default)]
     suppliers: Vec<String>,
+    /// Whether the lot offers collection of old devices for reuse or recycling.
+    #[serde(default)]
+    offers_disposal: bool,
 }
 
 /// What a deals import did.
@@ -225,6 +228,7 @@ pub async fn import(db: &DatabaseConnection, bytes: &[u8]) -> Result<Summary> {
                 title: lot.title.clone(),
                 description: lot.description.clone(),
                 supplier_ids,
+                offers_disposal: lot.offers_disposal,
             });
         }
         let Some(provider_id) = provider_id else {

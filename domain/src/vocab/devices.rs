@@ -70,3 +70,41 @@ impl ErasureStandard {
         self != ErasureStandard::NistSp80088R1
     }
 }
+
+code_enum! {
+    /// Where a request to collect old devices stands.
+    DisposalStatus {
+        /// Asked for; the supplier has not answered yet.
+        Requested = "requested" => "Requested",
+        /// The supplier set a collection date.
+        Scheduled = "scheduled" => "Scheduled",
+        /// The supplier collected the devices.
+        Collected = "collected" => "Collected",
+        /// The supplier returned a certificate per device.
+        Completed = "completed" => "Completed",
+        /// The school called it off before collection.
+        Cancelled = "cancelled" => "Cancelled",
+        /// The supplier turned it down, with a reason, before scheduling it.
+        Declined = "declined" => "Declined",
+    }
+}
+
+code_enum! {
+    /// What a school wants done with the devices it gives up.
+    DisposalOutcomeWanted {
+        /// Erased and reused (refurbished for resale or donation).
+        Reuse = "reuse" => "Reuse",
+        /// Erased and recycled for materials; none reused.
+        Recycle = "recycle" => "Recycle",
+        /// Whichever suits each device.
+        Either = "either" => "Reuse or recycle",
+    }
+}
+
+code_enum! {
+    /// What happened to one collected device.
+    DisposalOutcome {
+        Reused = "reused" => "Reused",
+        Recycled = "recycled" => "Recycled",
+    }
+}

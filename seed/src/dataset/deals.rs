@@ -26,6 +26,7 @@ fn lot(
         title,
         description,
         suppliers: suppliers.to_vec(),
+        offers_disposal: false,
     }
 }
 
@@ -720,12 +721,15 @@ pub fn deals() -> Vec<DealSeed> {
                     "Refurbished laptops, Chromebooks, desktops and tablets.",
                     &[SECOND_BLOOM, RENEWTECH, GREENLOOP, ASHGROVE],
                 ),
-                lot(
-                    2,
-                    "IT asset disposal and buy-back",
-                    "Collection, certified data erasure, recycling and buy-back of old devices.",
-                    &[RENEWTECH, GREENLOOP, SECOND_BLOOM],
-                ),
+                LotSeed {
+                    offers_disposal: true,
+                    ..lot(
+                        2,
+                        "IT asset disposal and buy-back",
+                        "Collection, certified data erasure, recycling and buy-back of old devices.",
+                        &[RENEWTECH, GREENLOOP, SECOND_BLOOM],
+                    )
+                },
             ],
             eligible_org_types: state_funded_and_independent(),
             eligible_phases: all_phases(),

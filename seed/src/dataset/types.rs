@@ -32,6 +32,8 @@ pub struct LotSeed {
     pub description: &'static str,
     /// Supplier names, each one of `SupplierSeed::name`.
     pub suppliers: Vec<&'static str>,
+    /// Whether the lot offers collection of old devices (disposal requests).
+    pub offers_disposal: bool,
 }
 
 pub struct DealSeed {

@@ -20,6 +20,10 @@ pub struct LotInput {
     #[graphql(default)]
     pub description: String,
     pub supplier_ids: Vec<ID>,
+    /// Whether the lot offers collection of old devices for reuse or recycling
+    /// (`requestDisposal`).
+    #[graphql(default)]
+    pub offers_disposal: bool,
 }
 
 /// A deal as admins write it; an update replaces the whole deal, lots included.
@@ -76,6 +80,7 @@ impl DealInput {
                         .iter()
                         .map(|s| parse_id("input.lots.supplierIds", s))
                         .collect::<async_graphql::Result<_>>()?,
+                    offers_disposal: l.offers_disposal,
                 })
             })
             .collect::<async_graphql::Result<_>>()?;

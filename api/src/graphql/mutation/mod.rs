@@ -8,6 +8,7 @@ mod contracts;
 mod deals;
 mod deliveries;
 mod devices;
+mod disposals;
 mod lending;
 mod listings;
 mod maturity;
@@ -24,6 +25,7 @@ pub use contracts::ContractMutation;
 pub use deals::DealMutation;
 pub use deliveries::DeliveryMutation;
 pub use devices::DeviceMutation;
+pub use disposals::DisposalMutation;
 pub use lending::LendingMutation;
 pub use listings::ListingMutation;
 pub use maturity::MaturityMutation;
@@ -50,4 +52,5 @@ pub struct Mutation(
     TrialMutation,
     MaturityMutation,
     DeviceMutation,
+    DisposalMutation,
 );

@@ -8,6 +8,7 @@ mod compare;
 mod competitions;
 mod contracts;
 mod deliveries;
+mod disposals;
 mod lending;
 mod maturity;
 mod orders;
@@ -24,6 +25,7 @@ pub use compare::CompareQuery;
 pub use competitions::CompetitionQuery;
 pub use contracts::ContractQuery;
 pub use deliveries::DeliveryQuery;
+pub use disposals::DisposalQuery;
 pub use lending::LendingQuery;
 pub use maturity::MaturityQuery;
 pub use orders::OrderQuery;
@@ -49,4 +51,5 @@ pub struct Query(
     DeliveryQuery,
     TrialQuery,
     MaturityQuery,
+    DisposalQuery,
 );

@@ -10,8 +10,8 @@ use becta_domain::pagination::Page;
 use becta_domain::reviews;
 
 use super::{
-    AdviceRequest, Adviser, AuditEvent, Deal, FlaggedReview, Listing, Loan, Notification, Product,
-    TrialOffer,
+    AdviceRequest, Adviser, AuditEvent, Deal, DisposalRequest, FlaggedReview, Listing, Loan,
+    Notification, Product, TrialOffer,
 };
 use crate::graphql::error::GqlResult;
 use crate::graphql::prefetch;
@@ -39,7 +39,8 @@ pub struct PageInfo {
     concrete(name = "NotificationEdge", params(Notification)),
     concrete(name = "AdviceRequestEdge", params(AdviceRequest)),
     concrete(name = "FlaggedReviewEdge", params(FlaggedReview)),
-    concrete(name = "AdviserEdge", params(Adviser))
+    concrete(name = "AdviserEdge", params(Adviser)),
+    concrete(name = "DisposalRequestEdge", params(DisposalRequest))
 )]
 pub struct Edge<T: OutputType> {
     /// Pass as `after` to get the rows after this one.
@@ -280,4 +281,9 @@ plain_connection!(
     Adviser,
     "AdviserConnection",
     "A page of the adviser directory, by name."
+);
+plain_connection!(
+    DisposalRequest,
+    "DisposalRequestConnection",
+    "A page of disposal requests, newest first."
 );

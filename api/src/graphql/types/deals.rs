@@ -168,6 +168,11 @@ impl Lot {
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// Whether the lot offers collection of old devices for reuse or recycling: a school asks
+    /// one of its suppliers with `requestDisposal`.
+    async fn offers_disposal(&self) -> bool {
+        self.0.offers_disposal
+    }
     /// Suppliers on this lot, by name.
     async fn suppliers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Supplier>> {
         Ok(load_list(ctx, LotSuppliers(self.0.id))

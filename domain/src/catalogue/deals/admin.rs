@@ -19,6 +19,8 @@ pub struct NewLot {
     pub title: String,
     pub description: String,
     pub supplier_ids: Vec<Uuid>,
+    /// Whether the lot offers collection of old devices (disposal requests).
+    pub offers_disposal: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -170,6 +172,7 @@ async fn insert_parts(tx: &impl ConnectionTrait, id: Uuid, d: NewDeal) -> Result
             number: Set(l.number),
             title: Set(l.title),
             description: Set(l.description),
+            offers_disposal: Set(l.offers_disposal),
         })
         .exec(tx)
         .await?;
