@@ -815,6 +815,32 @@ async fn the_meilisearch_engine_honours_the_search_contract() -> Result<()> {
     contract(engine).await
 }
 
+/// `becta reindex` on a Meilisearch that never held this deployment's indexes (a first
+/// deployment, a new prefix): the rebuild creates them rather than failing its swap.
+#[tokio::test]
+async fn a_rebuild_into_a_meilisearch_without_the_indexes_creates_them() -> Result<()> {
+    let Ok(url) = std::env::var("MEILISEARCH_URL") else {
+        eprintln!("MEILISEARCH_URL is not set: this Meilisearch test needs a server");
+        return Ok(());
+    };
+    let key = std::env::var("MEILISEARCH_KEY").ok();
+    let prefix = format!("fresh_{}_", uuid::Uuid::new_v4().simple());
+    let engine: Engine = Arc::new(becta_indexer::meili::MeiliEngine::new(
+        &url,
+        key.as_deref(),
+        &prefix,
+    )?);
+    engine.rebuild(Documents::Products(products())).await?;
+    assert_eq!(engine.count(Kind::Products).await?, products().len() as u64);
+    assert_eq!(
+        ids(&engine
+            .search(Kind::Products, &query("chromebok", vec![]))
+            .await?),
+        [1]
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_second_process_on_the_same_folder_reads_the_embedded_index_the_first_writes()
 -> Result<()> {

@@ -466,6 +466,9 @@ impl SearchEngine for MeiliEngine {
             Documents::Products(d) => self.add_all(&aside, &d).await?,
             Documents::Deals(d) => self.add_all(&aside, &d).await?,
         }
+        // A swap needs both indexes: on a server that never held this one (a first
+        // deployment, a new prefix) the live index is created empty first.
+        self.create(&live).await?;
         let swap = SwapIndexes {
             indexes: (live, aside.clone()),
             rename: None,
