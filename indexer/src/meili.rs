@@ -2,7 +2,7 @@
 //!
 //! Settings are applied at start ([`SearchEngine::prepare`]) from the shared [`settings`]:
 //! searchable attributes in priority order, filterable, sortable and facet attributes,
-//! multi-way synonyms, typo tolerance (1 typo from 5 characters, 2 from 9), exhaustive hit
+//! multi-way synonyms (with each entry's plural or singular, as Meilisearch does not stem), typo tolerance (1 typo from 5 characters, 2 from 9), exhaustive hit
 //! counts up to 1,000,000 and a search cut-off. Every write waits for its task to succeed.
 //! Meilisearch has no conditional write: `upsert` reads the stored versions first and leaves
 //! out older documents, and the worker closes the remaining window by serialising work per
@@ -87,8 +87,9 @@ impl MeiliEngine {
     fn settings(kind: Kind) -> Settings {
         let mut synonyms: HashMap<String, Vec<String>> = HashMap::new();
         for group in vocabulary::synonyms() {
-            for word in group {
-                let others = group.iter().filter(|w| *w != word).cloned().collect();
+            let forms = vocabulary::with_number_forms(group);
+            for word in &forms {
+                let others = forms.iter().filter(|w| *w != word).cloned().collect();
                 synonyms.insert(word.clone(), others);
             }
         }

@@ -52,6 +52,27 @@ pub fn synonyms() -> &'static [Vec<String>] {
     &VOCABULARY.synonyms
 }
 
+/// A synonym group with each entry's plural or singular form beside it ("tablet" and
+/// "tablets", "multifunctional device" and "multifunctional devices"), for an engine that
+/// matches synonyms only as exact words (Meilisearch does not stem). The last word of an entry
+/// gains an "s", or loses one when it ends in a single "s" and is longer than 4 letters (so
+/// "sims" never becomes "sim"). Sorted, each form once.
+pub fn with_number_forms(group: &[String]) -> Vec<String> {
+    let mut forms: Vec<String> = Vec::with_capacity(group.len() * 2);
+    for entry in group {
+        forms.push(entry.clone());
+        let last = entry.rsplit(' ').next().unwrap_or(entry);
+        if !last.ends_with('s') {
+            forms.push(format!("{entry}s"));
+        } else if !last.ends_with("ss") && last.chars().count() > 4 {
+            forms.push(entry[..entry.len() - 1].to_owned());
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
 /// Words a query can do without: left out of a query's matching (unless it holds nothing
 /// else), so "software for the office" is matched as "software office".
 pub fn stop_words() -> &'static [String] {
@@ -66,6 +87,26 @@ pub fn is_stop_word(word: &str) -> bool {
 mod tests {
     use super::*;
     use crate::highlight::words;
+
+    #[test]
+    fn a_group_gains_each_entrys_plural_or_singular() {
+        let group: Vec<String> = ["tablet", "ipads", "sims", "multifunctional device", "glass"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            with_number_forms(&group),
+            [
+                "glass",
+                "ipad",
+                "ipads",
+                "multifunctional device",
+                "multifunctional devices",
+                "sims",
+                "tablet",
+                "tablets"
+            ]
+        );
+    }
 
     #[test]
     fn the_vocabulary_file_is_well_formed() {
