@@ -386,6 +386,8 @@ pub async fn generate_products(
         .into_iter()
         .map(|c| c.slug)
         .collect();
+    // Generated products are software and services: never in the device categories.
+    categories.retain(|c| c != devices::DEVICES_CATEGORY && c != devices::PANELS_CATEGORY);
     categories.sort();
     if supplier_ids.is_empty() || categories.is_empty() {
         return Err(Error::Conflict(
