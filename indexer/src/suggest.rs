@@ -118,14 +118,32 @@ impl Snapshot {
                 }
             }
         }
-        let mut ranked: Vec<(u32, (u8, bool, u8, usize))> = best.into_iter().collect();
-        ranked.sort_unstable_by(|a, b| {
+        type Ranked = (u32, (u8, bool, u8, usize));
+        let order = |a: &Ranked, b: &Ranked| {
             a.1.cmp(&b.1).then_with(|| {
                 self.entries[a.0 as usize]
                     .text
                     .cmp(&self.entries[b.0 as usize].text)
             })
-        });
+        };
+        // Only a kind's best `first` can be shown, whatever the others hold: keep those (a
+        // linear selection per kind) and sort just them, not every match of a short prefix.
+        let mut by_kind: HashMap<SuggestionKind, Vec<Ranked>> = HashMap::new();
+        for r in best {
+            by_kind
+                .entry(self.entries[r.0 as usize].kind)
+                .or_default()
+                .push(r);
+        }
+        let mut ranked: Vec<Ranked> = Vec::new();
+        for mut of_kind in by_kind.into_values() {
+            if first > 0 && of_kind.len() > first {
+                of_kind.select_nth_unstable_by(first - 1, order);
+                of_kind.truncate(first);
+            }
+            ranked.extend(of_kind);
+        }
+        ranked.sort_unstable_by(order);
         let cap = first.div_ceil(2).max(2);
         let mut per_kind: HashMap<SuggestionKind, usize> = HashMap::new();
         let (mut chosen, mut held_back) = (Vec::new(), Vec::new());
@@ -347,6 +365,32 @@ mod tests {
 
     fn texts(s: &[Suggestion]) -> Vec<&str> {
         s.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    #[test]
+    fn among_thousands_of_matches_the_best_of_each_kind_are_shown() {
+        use SuggestionKind::*;
+        // 600 products that all start with "p" (1,200 keys, inside the scan limit), a shorter
+        // one and one of each other kind.
+        let mut names: Vec<Named> = (0..600)
+            .map(|i| named(&format!("Planner product number {i:04}"), Product))
+            .collect();
+        names.push(named("Pens", Product));
+        names.push(named("Print Services for Schools", Deal));
+        names.push(named("Pupil Devices", Category));
+        names.push(named("Pennine Device Solutions Ltd", Supplier));
+        names.push(named("Planner product number 0000 extra", Product));
+        let s = Snapshot::build(names);
+        assert_eq!(
+            texts(&s.lookup("p", 5)),
+            [
+                "Pupil Devices",
+                "Pennine Device Solutions Ltd",
+                "Print Services for Schools",
+                "Pens",
+                "Planner product number 0000"
+            ]
+        );
     }
 
     #[test]
