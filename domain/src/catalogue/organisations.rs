@@ -43,6 +43,32 @@ pub async fn schools_in_scope(
         .await?)
 }
 
+/// One school the actor buys for: the one named in `school_id` (of the actor's schools), or a
+/// school buyer's own; a trust's buyer must name one ("name which of your trust's schools
+/// {what}", e.g. "the contract is for").
+pub async fn school_acted_for(
+    db: &impl ConnectionTrait,
+    actor: &crate::actor::Actor,
+    school_id: Option<Uuid>,
+    what: &str,
+) -> Result<organisation::Model> {
+    let schools = schools_in_scope(db, actor).await?;
+    match school_id {
+        Some(id) => schools
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| Error::bad_input("schoolId", "that is not a school you act for")),
+        None if actor.org_kind == Some(OrgKind::Trust) => Err(Error::bad_input(
+            "schoolId",
+            format!("name which of your trust's schools {what}"),
+        )),
+        None => schools
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Forbidden("the token names no school".into())),
+    }
+}
+
 /// The schools a report (spend, carbon) covers for `actor`: a school buyer's school; a trust's
 /// buyer's schools, or one `school_id` of them; an admin's every school (`None`) or one. A
 /// `school_id` the buyer does not buy for is refused, naming `schoolId`.

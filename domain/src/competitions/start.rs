@@ -17,7 +17,7 @@ use crate::catalogue::deals;
 use crate::deliveries::webhooks::{self, WebhookEventKind};
 use crate::entity::{competition, competition_invitation, deal, lot, lot_supplier, organisation};
 use crate::notifications::{Notice, notify};
-use crate::vocab::{DealStatus, EstablishmentType, Phase, RouteToMarket};
+use crate::vocab::{DealStatus, RouteToMarket};
 use crate::{Error, Result, audit, db, validate};
 
 /// One award criterion as the school sets it.
@@ -198,18 +198,7 @@ pub(crate) async fn callable_lot(
             ),
         ));
     }
-    let e = deals::eligibility_of(db, &[deal.id])
-        .await?
-        .remove(&deal.id)
-        .unwrap_or_default();
-    let phase = school.phase.as_deref().and_then(Phase::from_code);
-    let kind = school
-        .establishment_type
-        .as_deref()
-        .and_then(EstablishmentType::from_code);
-    let fits_phase = e.phases.is_empty() || phase.is_some_and(|p| e.phases.contains(&p));
-    let fits_kind = e.org_types.is_empty() || kind.is_none_or(|k| e.org_types.contains(&k));
-    if !(fits_phase && fits_kind) {
+    if !deals::admits(db, deal.id, school).await? {
         return Err(Error::bad_input(
             "lotId",
             "your school is not eligible for this deal",

@@ -39,7 +39,6 @@ use uuid::Uuid;
 use crate::actor::Actor;
 use crate::catalogue::organisations;
 use crate::entity::{contract, deal, lot, organisation};
-use crate::vocab::OrgKind;
 use crate::{Error, Result, db};
 
 pub use commitments::commitments;
@@ -118,21 +117,7 @@ async fn school_in_scope(
     actor: &Actor,
     school_id: Option<Uuid>,
 ) -> Result<organisation::Model> {
-    let schools = scope(db, actor).await?;
-    match school_id {
-        Some(id) => schools
-            .into_iter()
-            .find(|s| s.id == id)
-            .ok_or_else(|| Error::bad_input("schoolId", "that is not a school you act for")),
-        None if actor.org_kind == Some(OrgKind::Trust) => Err(Error::bad_input(
-            "schoolId",
-            "name which of your trust's schools the contract is for",
-        )),
-        None => schools
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::Forbidden("the token names no school".into())),
-    }
+    organisations::school_acted_for(db, actor, school_id, "the contract is for").await
 }
 
 /// The register of the schools the actor acts for (or of one of them, `school_id`), by

@@ -44,6 +44,28 @@ pub struct Eligibility {
     pub phases: Vec<Phase>,
 }
 
+/// Whether `school` may buy through the deal by its eligibility: its phase among the deal's
+/// phases and its kind among the deal's kinds of organisation (an empty list admits all; a
+/// school whose kind is not recorded is not refused for it).
+pub async fn admits(
+    db: &impl ConnectionTrait,
+    deal_id: Uuid,
+    school: &crate::entity::organisation::Model,
+) -> Result<bool> {
+    let e = eligibility_of(db, &[deal_id])
+        .await?
+        .remove(&deal_id)
+        .unwrap_or_default();
+    let phase = school.phase.as_deref().and_then(Phase::from_code);
+    let kind = school
+        .establishment_type
+        .as_deref()
+        .and_then(EstablishmentType::from_code);
+    let fits_phase = e.phases.is_empty() || phase.is_some_and(|p| e.phases.contains(&p));
+    let fits_kind = e.org_types.is_empty() || kind.is_none_or(|k| e.org_types.contains(&k));
+    Ok(fits_phase && fits_kind)
+}
+
 pub async fn eligibility_of(
     db: &impl ConnectionTrait,
     deal_ids: &[Uuid],

@@ -11,7 +11,7 @@ use chrono::{NaiveDate, Utc};
 
 pub use admin::{NewDeal, NewLot, create, deal_snapshot, expire, find, insert, replace, update};
 pub use lookups::{
-    Eligibility, categories_of, eligibility_of, lots_of, providers_by_id, suppliers_of_lots,
+    Eligibility, admits, categories_of, eligibility_of, lots_of, providers_by_id, suppliers_of_lots,
 };
 pub use queries::{DealFilter, count, get_public, list, savings_display};
 

@@ -17,8 +17,7 @@ use crate::catalogue::{deals, organisations};
 use crate::entity::{deal, disposal_line, disposal_request, lot, lot_supplier, organisation};
 use crate::notifications::{Notice, notify};
 use crate::vocab::{
-    DealStatus, DisposalOutcomeWanted, DisposalStatus, ErasureStandard, EstablishmentType,
-    FormFactor, OrgKind, Phase, Role,
+    DealStatus, DisposalOutcomeWanted, DisposalStatus, ErasureStandard, FormFactor, Role,
 };
 use crate::{Error, Result, audit, db, validate};
 
@@ -98,21 +97,7 @@ async fn school_for(
     school_id: Option<Uuid>,
 ) -> Result<organisation::Model> {
     actor.require(&[Role::SchoolBuyer])?;
-    let schools = organisations::schools_in_scope(db, actor).await?;
-    match school_id {
-        Some(id) => schools
-            .into_iter()
-            .find(|s| s.id == id)
-            .ok_or_else(|| Error::bad_input("schoolId", "that is not a school you act for")),
-        None if actor.org_kind == Some(OrgKind::Trust) => Err(Error::bad_input(
-            "schoolId",
-            "name which of your trust's schools the devices are collected from",
-        )),
-        None => schools
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::Forbidden("the token names no school".into())),
-    }
+    organisations::school_acted_for(db, actor, school_id, "the devices are collected from").await
 }
 
 /// The lot and its deal, when the lot offers disposal, the deal is published and in force
@@ -146,18 +131,7 @@ async fn disposal_lot(
             "the lot's deal is not in force today",
         ));
     }
-    let e = deals::eligibility_of(db, &[deal.id])
-        .await?
-        .remove(&deal.id)
-        .unwrap_or_default();
-    let phase = school.phase.as_deref().and_then(Phase::from_code);
-    let kind = school
-        .establishment_type
-        .as_deref()
-        .and_then(EstablishmentType::from_code);
-    let fits_phase = e.phases.is_empty() || phase.is_some_and(|p| e.phases.contains(&p));
-    let fits_kind = e.org_types.is_empty() || kind.is_none_or(|k| e.org_types.contains(&k));
-    if !(fits_phase && fits_kind) {
+    if !deals::admits(db, deal.id, school).await? {
         return Err(Error::bad_input(
             "lotId",
             "the school is not eligible for this deal",
