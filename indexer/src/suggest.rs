@@ -368,7 +368,7 @@ mod tests {
     }
 
     #[test]
-    fn among_thousands_of_matches_the_best_of_each_kind_are_shown() {
+    fn among_hundreds_of_matches_the_best_of_each_kind_are_shown() {
         use SuggestionKind::*;
         // 600 products that all start with "p" (1,200 keys, inside the scan limit), a shorter
         // one and one of each other kind.
