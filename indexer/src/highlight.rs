@@ -27,36 +27,107 @@ pub(crate) fn levenshtein(a: &[char], b: &[char]) -> usize {
 
 /// Whether a text word matches a query word, allowing for typos and a longer text word.
 pub fn matches(text_word: &str, query_word: &str) -> bool {
-    if query_word.len() < 2 {
-        return text_word == query_word;
+    QueryWord::new(query_word).matches(text_word)
+}
+
+/// A query word made ready to be compared with many text words: its characters and typo
+/// budget are worked out once.
+pub(crate) struct QueryWord<'q> {
+    text: &'q str,
+    chars: Vec<char>,
+    budget: usize,
+}
+
+impl<'q> QueryWord<'q> {
+    pub(crate) fn new(text: &'q str) -> Self {
+        let chars: Vec<char> = text.chars().collect();
+        let budget = usize::from(typo_budget(chars.len()));
+        QueryWord {
+            text,
+            chars,
+            budget,
+        }
     }
-    if text_word.starts_with(query_word) {
-        return true;
+
+    /// Whether `text_word` (lowercased) is this word, starts with it, or is within the typo
+    /// budget of it, compared whole or cut to about the query word's length.
+    pub(crate) fn matches(&self, text_word: &str) -> bool {
+        if self.text.len() < 2 {
+            return text_word == self.text;
+        }
+        if text_word.starts_with(self.text) {
+            return true;
+        }
+        if self.budget == 0 {
+            return false;
+        }
+        let q = self.chars.len();
+        let t = text_word.chars().count();
+        // An edit distance is at least the difference in length: a word shorter than the
+        // budget allows matches nothing, and the whole word is compared only when near in length.
+        if t + self.budget < q {
+            return false;
+        }
+        let whole = (t.abs_diff(q) <= self.budget).then_some(t);
+        let lengths = [whole, Some(q), Some(q + 1)];
+        let longest = lengths.iter().flatten().copied().filter(|n| *n <= t).max();
+        let Some(longest) = longest else {
+            return false;
+        };
+        let text: Vec<char> = text_word.chars().take(longest).collect();
+        within_budget_at(&text, &self.chars, self.budget, |n| {
+            lengths.contains(&Some(n))
+        })
     }
-    let budget = usize::from(typo_budget(query_word.chars().count()));
-    if budget == 0 {
-        return false;
+}
+
+/// Whether some prefix of `text` whose length `counts` is within `budget` edits of `query`.
+/// One table, filled a row per character of `text`, gives the distance of every prefix; the
+/// smallest value of a row never falls in later rows, so it stops once that passes the budget.
+fn within_budget_at(
+    text: &[char],
+    query: &[char],
+    budget: usize,
+    counts: impl Fn(usize) -> bool,
+) -> bool {
+    let mut prev: Vec<usize> = (0..=query.len()).collect();
+    let mut cur = vec![0; query.len() + 1];
+    for (i, ct) in text.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cq) in query.iter().enumerate() {
+            let cost = usize::from(ct != cq);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+        if counts(i + 1) && prev[query.len()] <= budget {
+            return true;
+        }
+        if prev.iter().min().is_some_and(|m| *m > budget) {
+            return false;
+        }
     }
-    let t: Vec<char> = text_word.chars().collect();
-    let q: Vec<char> = query_word.chars().collect();
-    // Compare with the text word and with its prefixes about as long as the query word.
-    [t.len(), q.len(), q.len() + 1]
-        .iter()
-        .filter(|n| **n <= t.len())
-        .any(|n| levenshtein(&t[..*n], &q) <= budget)
+    false
 }
 
 /// The text with every matching word wrapped in `<em>`, or `None` when nothing matches.
 pub fn highlight(text: &str, query_words: &[String]) -> Option<String> {
+    let query: Vec<QueryWord> = query_words.iter().map(|q| QueryWord::new(q)).collect();
     let mut out = String::with_capacity(text.len() + 16);
     let mut any = false;
     let mut word = String::new();
+    let mut lower = String::new();
     let mut flush = |word: &mut String, out: &mut String| {
         if word.is_empty() {
             return;
         }
-        let lower = word.to_lowercase();
-        if query_words.iter().any(|q| matches(&lower, q)) {
+        lower.clear();
+        if word.is_ascii() {
+            lower.push_str(word);
+            lower.make_ascii_lowercase();
+        } else {
+            lower.push_str(&word.to_lowercase());
+        }
+        if query.iter().any(|q| q.matches(&lower)) {
             any = true;
             out.push_str("<em>");
             out.push_str(word);
@@ -129,5 +200,43 @@ mod tests {
         assert!(matches("maths", "math1"));
         assert!(!matches("science", "maths"));
         assert!(matches("phonics", "phon"));
+    }
+
+    /// The plain rule: the text word whole, or cut to the query word's length or one more,
+    /// within the budget.
+    fn matches_by_definition(text_word: &str, query_word: &str) -> bool {
+        if query_word.len() < 2 {
+            return text_word == query_word;
+        }
+        if text_word.starts_with(query_word) {
+            return true;
+        }
+        let budget = usize::from(typo_budget(query_word.chars().count()));
+        let t: Vec<char> = text_word.chars().collect();
+        let q: Vec<char> = query_word.chars().collect();
+        [t.len(), q.len(), q.len() + 1]
+            .iter()
+            .filter(|n| **n <= t.len())
+            .any(|n| levenshtein(&t[..*n], &q) <= budget)
+    }
+
+    #[test]
+    fn matching_agrees_with_the_rule_on_every_pair_of_words() {
+        let words = concat!(
+            "a an ks map mat math maths math1 mahts mathematics phon phonic phonics fonics ",
+            "chromebook chromebooks chromebok cromebook chromeboko safeguarding safegarding ",
+            "safeguardin sfg attendance atendance attendence timetable timetables tmetable ",
+            "écolé ecole écoles reading readings raeding send sen senco assesment assessment ",
+            "assessments interactive interactivity x ",
+        );
+        for t in words.split_whitespace() {
+            for q in words.split_whitespace() {
+                assert_eq!(
+                    matches(t, q),
+                    matches_by_definition(t, q),
+                    "text word {t:?}, query word {q:?}"
+                );
+            }
+        }
     }
 }
