@@ -15,14 +15,20 @@ pub(crate) fn levenshtein(a: &[char], b: &[char]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
+        next_row(&prev, &mut cur, i, *ca, b);
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
+}
+
+/// Row `i + 1` of the edit-distance table of a text against `query`, from row `i` and the
+/// text's character `c` at `i`.
+fn next_row(prev: &[usize], cur: &mut [usize], i: usize, c: char, query: &[char]) {
+    cur[0] = i + 1;
+    for (j, cq) in query.iter().enumerate() {
+        let cost = usize::from(c != *cq);
+        cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+    }
 }
 
 /// Whether a text word matches a query word, allowing for typos and a longer text word.
@@ -93,11 +99,7 @@ fn within_budget_at(
     let mut prev: Vec<usize> = (0..=query.len()).collect();
     let mut cur = vec![0; query.len() + 1];
     for (i, ct) in text.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cq) in query.iter().enumerate() {
-            let cost = usize::from(ct != cq);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
+        next_row(&prev, &mut cur, i, *ct, query);
         std::mem::swap(&mut prev, &mut cur);
         if counts(i + 1) && prev[query.len()] <= budget {
             return true;
